@@ -1,0 +1,67 @@
+"""Test session setup, shared by tests/ and the nbval runs of chapters/.
+
+Everything the tests create lives in a throw-away state directory, under a cluster name
+of its own, so a learner's course cluster is never touched. One Docker-free cluster is
+booted the first time a test needs it (tests marked ``cluster`` and every notebook cell)
+and removed when the session ends; the session then checks that nothing was left running.
+"""
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+STATE = Path(tempfile.mkdtemp(prefix="kit-test-state-"))
+os.environ["KIT_STATE_DIR"] = str(STATE)        # inherited by notebook kernels too
+os.environ.pop("KIT_CLUSTER", None)          # the default name "kit", in a private state dir
+os.environ.setdefault("KIT_PROVIDER", "kwok")   # CI road; KIT_PROVIDER=kind on a Docker host
+os.environ["KIT_NO_PULL"] = "1"                 # tests never pull images
+os.environ.pop("KIT_KUBECONFIG", None)
+
+_booted = False
+_KUBE_CONFIG = Path.home() / ".kube" / "config"
+_kube_config_before = _KUBE_CONFIG.read_bytes() if _KUBE_CONFIG.exists() else None
+
+
+def _needs_cluster(item) -> bool:
+    return (item.get_closest_marker("cluster") is not None
+            or str(getattr(item, "fspath", "")).endswith(".ipynb"))
+
+
+def pytest_runtest_setup(item):
+    global _booted
+    if not _booted and _needs_cluster(item):
+        from kitlib import cluster
+        cluster.up()
+        _booted = True
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from kitlib import cluster
+    from kitlib.cluster.providers.kwok import processes_under
+    if _booted or (STATE / "clusters").exists():
+        cluster.down()
+    leftovers = processes_under(STATE)
+    shutil.rmtree(STATE, ignore_errors=True)
+    after = _KUBE_CONFIG.read_bytes() if _KUBE_CONFIG.exists() else None
+    problems = []
+    if leftovers:
+        problems.append(f"processes left running: {leftovers}")
+    if after != _kube_config_before:
+        problems.append("~/.kube/config changed during the tests")
+    if problems:
+        print("\nSESSION CHECK FAILED: " + "; ".join(problems))
+        session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def kubeconfig():
+    from kitlib.kube import kubeconfig_path
+    return kubeconfig_path()
+
+
+@pytest.fixture(scope="session")
+def api(kubeconfig):
+    from kitlib.kube import api_client
+    return api_client(kubeconfig)

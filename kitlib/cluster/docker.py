@@ -1,0 +1,42 @@
+"""The few questions the kit asks a Docker engine, each bounded by a timeout."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from kitlib.cluster.base import ClusterError, Report
+
+
+def engine_answers(timeout: float = 8.0) -> tuple[bool, str]:
+    """(True, server version) if a Docker engine answers, else (False, why not)."""
+    if not shutil.which("docker"):
+        return False, "the docker command is not installed"
+    try:
+        out = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"],
+                             capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, f"the Docker engine did not answer within {timeout:.0f}s"
+    if out.returncode != 0 or not out.stdout.strip():
+        reason = (out.stderr.strip().splitlines() or ["no server version"])[-1]
+        return False, f"the Docker engine is not reachable ({reason})"
+    return True, f"Docker engine {out.stdout.strip()}"
+
+
+def image_present(image: str, timeout: float = 30.0) -> bool:
+    out = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", image],
+                         capture_output=True, text=True, timeout=timeout)
+    return out.returncode == 0
+
+
+def pull(image: str, report: Report, timeout: float = 1200.0) -> None:
+    """Pull ``image`` with progress; raise ClusterError (never hang) if it fails."""
+    report(f"pulling {image} (about 1 GB the first time)")
+    try:
+        proc = subprocess.run(["docker", "pull", image], capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ClusterError(f"pulling {image} took longer than {timeout:.0f}s; check the "
+                           "network, pull it by hand with `docker pull`, then `kit up` again")
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise ClusterError(f"could not pull {image}: {reason}")

@@ -1,0 +1,54 @@
+"""Is a cluster answering, and are its nodes Ready? Used by every provider."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from kitlib.cluster.base import ClusterError, Report
+
+
+def probe(kubeconfig: Path, timeout: float = 3.0) -> tuple[bool, str]:
+    """One quick look: (API answers?, a one-line summary)."""
+    if not Path(kubeconfig).is_file():
+        return False, "no kubeconfig"
+    from kubernetes import client
+    from kitlib.kube import api_client
+    try:
+        api = api_client(kubeconfig)
+        version = client.VersionApi(api).get_code(_request_timeout=timeout).git_version
+        nodes = client.CoreV1Api(api).list_node(_request_timeout=timeout).items
+    except Exception as exc:   # connection refused, TLS, timeouts: all mean "not up"
+        return False, f"API server not answering ({type(exc).__name__})"
+    ready = sum(1 for n in nodes if _is_ready(n))
+    return True, f"Kubernetes {version}, {ready}/{len(nodes)} nodes Ready, API {api.configuration.host}"
+
+
+def _is_ready(node) -> bool:
+    return any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
+
+
+def wait_ready(kubeconfig: Path, expected_nodes: int, timeout: float, report: Report) -> None:
+    """Wait until the API answers, ``expected_nodes`` nodes are Ready and the default
+    ServiceAccount exists (so pods can be created), reporting progress as it goes."""
+    from kubernetes import client
+    from kitlib.kube import api_client
+    deadline = time.monotonic() + timeout
+    started, last, state = time.monotonic(), 0.0, "waiting for the API server"
+    while time.monotonic() < deadline:
+        try:
+            core = client.CoreV1Api(api_client(kubeconfig))
+            nodes = core.list_node(_request_timeout=5).items
+            ready = sum(1 for n in nodes if _is_ready(n))
+            state = f"{ready}/{expected_nodes} nodes Ready"
+            if ready >= expected_nodes:
+                core.read_namespaced_service_account("default", "default", _request_timeout=5)
+                report(f"cluster ready: {state} after {time.monotonic() - started:.1f}s")
+                return
+        except Exception as exc:
+            state = f"waiting for the API server ({type(exc).__name__})"
+        if time.monotonic() - last > 5:
+            report(f"  {state}...")
+            last = time.monotonic()
+        time.sleep(0.5)
+    raise ClusterError(f"cluster not ready after {timeout:.0f}s: {state}. "
+                       "Run `kit status` and `kit doctor`, or `kit down` and try again.")

@@ -1,0 +1,75 @@
+"""The existing provider: a cluster someone else runs (an instructor's, a cloud one).
+The kit copies the chosen context into its own kubeconfig and never creates, changes or
+deletes the cluster itself."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from kitlib.cluster.base import ClusterError, Provider, Record
+from kitlib.cluster.health import probe
+
+KUBECONFIG_ENV, CONTEXT_ENV = "KIT_KUBECONFIG", "KIT_CONTEXT"
+
+
+def extract_context(source: dict, context: str | None) -> dict:
+    """A standalone kubeconfig holding only ``context`` (default: the current one)."""
+    name = context or source.get("current-context")
+    by_name = lambda key: {item["name"]: item for item in source.get(key) or []}
+    contexts = by_name("contexts")
+    if name not in contexts:
+        raise ClusterError(f"context {name!r} not found; contexts are: {', '.join(contexts) or 'none'}")
+    ctx = contexts[name]
+    clusters, users = by_name("clusters"), by_name("users")
+    cluster_name, user_name = ctx["context"].get("cluster"), ctx["context"].get("user")
+    if cluster_name not in clusters:
+        raise ClusterError(f"context {name!r} names cluster {cluster_name!r}, which is not defined")
+    return {"apiVersion": "v1", "kind": "Config", "current-context": name,
+            "contexts": [ctx], "clusters": [clusters[cluster_name]],
+            "users": [users[user_name]] if user_name in users else [], "preferences": {}}
+
+
+class ExistingProvider(Provider):
+    name = "existing"
+
+    def up(self) -> None:
+        source = Path(os.environ.get(KUBECONFIG_ENV) or "")
+        if not source.name:
+            raise ClusterError(f"the existing provider needs {KUBECONFIG_ENV}=PATH (and "
+                               f"optionally {CONTEXT_ENV}=NAME), or `kit up --provider existing "
+                               "--kubeconfig PATH --context NAME`")
+        if not source.is_file():
+            raise ClusterError(f"{KUBECONFIG_ENV}={source}: no such file")
+        config = extract_context(yaml.safe_load(source.read_text()) or {},
+                                 os.environ.get(CONTEXT_ENV))
+        _resolve_relative_paths(config, source.parent)
+        self.cluster.path.mkdir(parents=True, exist_ok=True)
+        self.cluster.kubeconfig.touch(mode=0o600)
+        self.cluster.kubeconfig.write_text(yaml.safe_dump(config))
+        alive, detail = self.running()
+        if not alive:
+            self.cluster.remove()
+            raise ClusterError(f"context {config['current-context']!r} in {source}: {detail}")
+        self.cluster.write(Record(self.cluster.name, self.name, phase="ready",
+                                  details={"source": str(source),
+                                           "context": config["current-context"]}))
+        self.report(f"using context {config['current-context']!r} from {source} ({detail})")
+
+    def down(self) -> None:
+        self.cluster.remove()
+        self.report("forgot the existing cluster; it was not created by the kit and keeps running")
+
+    def running(self) -> tuple[bool, str]:
+        return probe(self.cluster.kubeconfig)
+
+
+def _resolve_relative_paths(config: dict, base: Path) -> None:
+    """Certificate and key files named relative to the source kubeconfig stay valid."""
+    for section, key in (("clusters", "cluster"), ("users", "user")):
+        for item in config.get(section) or []:
+            body = item.get(key) or {}
+            for field in ("certificate-authority", "client-certificate", "client-key"):
+                if field in body and not os.path.isabs(body[field]):
+                    body[field] = str((base / body[field]).resolve())

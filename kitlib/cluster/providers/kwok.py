@@ -1,0 +1,205 @@
+"""The Docker-free provider: a real control plane run by ``kwokctl`` (binary runtime)
+with KWOK simulating the nodes. Every API behaviour is real; only the containers are
+make-believe (pods become Running without any process behind them)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import string
+import subprocess
+import time
+from pathlib import Path
+
+import yaml
+
+from kitlib.cluster import tools
+from kitlib.cluster.base import ClusterError, Provider, Record
+from kitlib.cluster.versions import load as load_versions
+from kitlib.paths import REPO_CLUSTER_DIR
+
+KWOK_DIR = REPO_CLUSTER_DIR / "kwok"
+CREATE_TIMEOUT = "3m"
+
+
+class KwokProvider(Provider):
+    name = "kwok"
+
+    # ----------------------------------------------------------------- paths and env
+    @property
+    def workdir(self) -> Path:
+        """kwokctl's own work dir (pki, etcd data, logs, pids): inside the kit's state."""
+        return self.cluster.path / "kwok"
+
+    def _env(self) -> dict[str, str]:
+        # KUBECONFIG too, so nothing kwokctl runs can fall back to ~/.kube/config.
+        return {**os.environ, "KWOK_WORKDIR": str(self.workdir),
+                "KUBECONFIG": str(self.cluster.kubeconfig)}
+
+    def _kwokctl(self, *args: str, check: bool = True, stream: bool = False,
+                 timeout: float = 300) -> subprocess.CompletedProcess:
+        cmd = [str(tools.binary_path("kwokctl")), *args, "--name", self.cluster.name]
+        if not stream:
+            return subprocess.run(cmd, env=self._env(), capture_output=True, text=True,
+                                  timeout=timeout, check=check)
+        proc = subprocess.Popen(cmd, env=self._env(), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        lines = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            if line.strip():
+                self.report("  kwokctl: " + _strip_log_prefix(line.rstrip()))
+        code = proc.wait(timeout=timeout)
+        if check and code != 0:
+            raise ClusterError("kwokctl failed:\n" + "\n".join(lines[-20:]))
+        return subprocess.CompletedProcess(cmd, code, "\n".join(lines), "")
+
+    # ----------------------------------------------------------------- lifecycle
+    def up(self) -> None:
+        record = self.cluster.read()
+        if record and record.phase == "ready":
+            alive, detail = self.running()
+            if alive:
+                self.report(f"cluster {self.cluster.name!r} is already up ({detail}); reusing it")
+                return
+            self.report(f"cluster {self.cluster.name!r} was stopped; starting it again")
+            try:
+                self._kwokctl("start", "cluster", stream=True)
+                self._wait_ready()
+                return
+            except (ClusterError, subprocess.SubprocessError) as exc:
+                self.report(f"restart failed ({exc}); recreating the cluster")
+        if record:   # a crash or Ctrl-C during an earlier `up`: clean it first
+            self.report("cleaning up an unfinished cluster from an earlier run")
+            self._delete_processes()
+
+        self.cluster.write(Record(self.cluster.name, self.name))
+        paths = tools.ensure(["kubernetes", "etcd", "kwok"], report=self.report)
+        config = self._write_config(paths)
+        self.report("starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler "
+                    "and kwok-controller as local processes")
+        self._kwokctl("create", "cluster", "--config", str(config),
+                      "--kubeconfig", str(self.cluster.kubeconfig),
+                      "--timeout", CREATE_TIMEOUT, "--wait", CREATE_TIMEOUT, stream=True)
+        self._create_nodes()
+        self._wait_ready()
+        self.cluster.write(Record(self.cluster.name, self.name, phase="ready",
+                                  details={"workdir": str(self.workdir)}))
+
+    def down(self) -> None:
+        if not self.cluster.path.exists():
+            self.report(f"no cluster {self.cluster.name!r} recorded; nothing to remove")
+            return
+        self._delete_processes()
+        self.cluster.remove()
+        self.report(f"cluster {self.cluster.name!r} removed")
+
+    def running(self) -> tuple[bool, str]:
+        from kitlib.cluster.health import probe
+        return probe(self.cluster.kubeconfig)
+
+    # ----------------------------------------------------------------- pieces
+    def _write_config(self, paths: dict[str, Path]) -> Path:
+        config = yaml.safe_load((KWOK_DIR / "kwokctl.yaml").read_text())
+        v = load_versions()
+        config["options"].update({
+            "kubeVersion": v.kubernetes, "etcdVersion": v.etcd.lstrip("v"),
+            "kubeApiserverBinary": str(paths["kube-apiserver"]),
+            "kubeControllerManagerBinary": str(paths["kube-controller-manager"]),
+            "kubeSchedulerBinary": str(paths["kube-scheduler"]),
+            "kubectlBinary": str(paths["kubectl"]),
+            "etcdBinary": str(paths["etcd"]),
+            "kwokControllerBinary": str(paths["kwok"]),
+            "cacheDir": str(self.workdir / "cache"),
+        })
+        target = self.cluster.path / "kwokctl.yaml"
+        target.write_text(yaml.safe_dump(config, sort_keys=False))
+        return target
+
+    def _create_nodes(self) -> None:
+        from kitlib.kube import api_client
+        from kubernetes import client
+        from kubernetes.client.exceptions import ApiException
+        text = string.Template((KWOK_DIR / "nodes.yaml").read_text()).substitute(
+            cluster=self.cluster.name)
+        core = client.CoreV1Api(api_client(self.cluster.kubeconfig))
+        for node in yaml.safe_load_all(text):
+            try:
+                core.create_node(node)
+            except ApiException as exc:
+                if exc.status != 409:
+                    raise
+        self.report("created 3 simulated nodes: " + ", ".join(
+            f"{self.cluster.name}-{n}" for n in ("control-plane", "worker", "worker2")))
+
+    def _wait_ready(self, timeout: float = 120) -> None:
+        from kitlib.cluster.health import wait_ready
+        wait_ready(self.cluster.kubeconfig, expected_nodes=3, timeout=timeout, report=self.report)
+
+    def _delete_processes(self) -> None:
+        pids = processes_under(self.cluster.path)
+        if self.workdir.exists() and tools.binary_path("kwokctl").exists():
+            try:
+                self._kwokctl("delete", "cluster", "--kubeconfig", str(self.cluster.kubeconfig),
+                              check=False, timeout=120)
+            except subprocess.TimeoutExpired:
+                self.report("kwokctl delete timed out; stopping leftover processes directly")
+        # kwokctl returns once it has signalled the components; wait until they have
+        # really exited (and released their ports), forcing any that linger.
+        for pid in set(pids) | set(processes_under(self.cluster.path)):
+            _terminate(pid)
+
+
+def _strip_log_prefix(line: str) -> str:
+    """kwokctl logs JSON when not on a terminal; keep its message and elapsed time."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return line
+    elapsed = (entry.get("elapsed") or {}).get("human")
+    return entry.get("msg", line) + (f" ({elapsed})" if elapsed else "")
+
+
+def processes_under(path: Path) -> list[int]:
+    """PIDs whose command line mentions ``path``: the processes of this cluster only."""
+    needle = str(path).encode()
+    found = []
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Still holding resources? A zombie whose threads have all exited has released its
+    files and ports (init reaps it later); while other threads of a Go program are still
+    exiting, its sockets stay open, so it still counts as alive."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        threads = len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return False
+    return state != "Z" or threads > 1
+
+
+def _terminate(pid: int, grace: float = 15.0) -> None:
+    """SIGTERM, wait up to ``grace`` seconds for a clean exit, then SIGKILL."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            deadline = float("inf")
+        time.sleep(0.05)

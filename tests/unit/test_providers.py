@@ -1,0 +1,188 @@
+"""Provider selection, kind command lines and failure messages, the existing provider,
+and the safety rules, without a cluster."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kitlib import cluster
+from kitlib.cluster import docker
+from kitlib.cluster.base import ClusterDir, ClusterError, Record
+from kitlib.cluster.providers import kind as kind_mod
+from kitlib.cluster.providers.existing import ExistingProvider, extract_context
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "state"))
+    for var in ("KIT_PROVIDER", "KIT_KUBECONFIG", "KIT_CONTEXT", "KIT_CLUSTER"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def docker_up():
+    return True, "Docker engine 28.2.2"
+
+
+def docker_down():
+    return False, "the docker command is not installed"
+
+
+def test_auto_picks_kind_when_docker_answers():
+    name, why = cluster.choose_provider(engine_answers=docker_up)
+    assert name == "kind" and "Docker engine 28.2.2" in why
+
+
+def test_auto_picks_kwok_without_docker_and_says_why():
+    name, why = cluster.choose_provider(engine_answers=docker_down)
+    assert name == "kwok" and "not installed" in why
+
+
+@pytest.mark.parametrize("asked, expected", [("kind", "kind"), ("KWOK", "kwok"),
+                                             ("docker-free", "kwok"), ("existing", "existing")])
+def test_explicit_choice_wins(asked, expected):
+    assert cluster.choose_provider(asked, engine_answers=docker_up)[0] == expected
+
+
+def test_environment_variable_forces_a_provider(monkeypatch):
+    monkeypatch.setenv("KIT_PROVIDER", "kwok")
+    assert cluster.choose_provider(engine_answers=docker_up)[0] == "kwok"
+
+
+def test_unknown_provider_is_a_clear_error():
+    with pytest.raises(ClusterError, match="unknown provider 'minikube'.*kind, kwok, existing"):
+        cluster.choose_provider("minikube")
+
+
+def test_recorded_cluster_keeps_its_provider():
+    ClusterDir("kit").write(Record("kit", "kwok", phase="ready"))
+    name, why = cluster.choose_provider(engine_answers=docker_up)
+    assert name == "kwok" and "already manages" in why
+
+
+def test_kit_kubeconfig_selects_existing(monkeypatch):
+    monkeypatch.setenv("KIT_KUBECONFIG", "/somewhere/config")
+    assert cluster.choose_provider(engine_answers=docker_up)[0] == "existing"
+
+
+@pytest.mark.parametrize("bad", ["", "-kit", "kit cluster", "x" * 41, "kit/../etc"])
+def test_bad_cluster_names_are_refused(bad):
+    with pytest.raises(ClusterError, match="cluster name"):
+        ClusterDir(bad)
+
+
+def test_kind_create_command_uses_pinned_image_own_kubeconfig_and_config():
+    cmd = kind_mod.create_command(Path("/c/kind"), "kit", Path("/s/kubeconfig"),
+                                  "kindest/node:v1.37.0@sha256:abc")
+    assert cmd[:3] == ["/c/kind", "create", "cluster"]
+    assert cmd[cmd.index("--name") + 1] == "kit"
+    assert cmd[cmd.index("--image") + 1] == "kindest/node:v1.37.0@sha256:abc"
+    assert cmd[cmd.index("--kubeconfig") + 1] == "/s/kubeconfig"
+    assert cmd[cmd.index("--config") + 1].endswith("cluster/kind-config.yaml")
+
+
+def test_kind_delete_command_names_only_our_cluster():
+    cmd = kind_mod.delete_command(Path("/c/kind"), "kit", Path("/s/kubeconfig"))
+    assert cmd == ["/c/kind", "delete", "cluster", "--name", "kit", "--kubeconfig", "/s/kubeconfig"]
+
+
+def test_kind_config_has_one_control_plane_and_two_workers():
+    config = yaml.safe_load(kind_mod.KIND_CONFIG.read_text())
+    assert [n["role"] for n in config["nodes"]] == ["control-plane", "worker", "worker"]
+    assert config["networking"]["apiServerAddress"] == "127.0.0.1"
+
+
+def test_kind_without_docker_fails_fast_with_a_fix(monkeypatch):
+    monkeypatch.setattr(docker, "engine_answers", docker_down)
+    provider = kind_mod.KindProvider(ClusterDir("kit"), report=lambda m: None)
+    with pytest.raises(ClusterError) as err:
+        provider.up()
+    assert "needs a running Docker engine" in str(err.value)
+    assert "--provider kwok" in str(err.value)
+
+
+def test_kind_missing_image_without_pull_fails_fast(monkeypatch):
+    monkeypatch.setenv("KIT_NO_PULL", "1")
+    monkeypatch.setattr(docker, "image_present", lambda image: False)
+    pulls = []
+    monkeypatch.setattr(docker, "pull", lambda *a, **k: pulls.append(a))
+    provider = kind_mod.KindProvider(ClusterDir("kit"), report=lambda m: None)
+    with pytest.raises(ClusterError, match=r"(?s)not on this machine.*docker pull kindest/node"):
+        provider.ensure_image()
+    assert pulls == []
+
+
+def test_kind_failed_pull_says_what_to_do(monkeypatch):
+    monkeypatch.delenv("KIT_NO_PULL", raising=False)
+    monkeypatch.setattr(docker, "image_present", lambda image: False)
+
+    def failing_pull(image, report, timeout=0):
+        raise ClusterError("could not pull: no route to registry")
+
+    monkeypatch.setattr(docker, "pull", failing_pull)
+    provider = kind_mod.KindProvider(ClusterDir("kit"), report=lambda m: None)
+    with pytest.raises(ClusterError, match=r"(?s)pulling failed.*--provider kwok"):
+        provider.ensure_image()
+
+
+def test_kind_refuses_a_cluster_it_did_not_create(monkeypatch):
+    monkeypatch.setattr(docker, "engine_answers", docker_up)
+    provider = kind_mod.KindProvider(ClusterDir("kit"), report=lambda m: None)
+    monkeypatch.setattr(provider, "existing_clusters", lambda: ["kit"])
+    with pytest.raises(ClusterError, match="did not create; it is left alone"):
+        provider.up()
+
+
+def test_kind_down_without_record_touches_nothing(monkeypatch):
+    calls = []
+    provider = kind_mod.KindProvider(ClusterDir("kit"), report=calls.append)
+    monkeypatch.setattr(provider, "_delete", lambda: calls.append("DELETE"))
+    provider.down()
+    assert "DELETE" not in calls and "nothing to remove" in calls[0]
+
+
+KUBECONFIG = {
+    "apiVersion": "v1", "kind": "Config", "current-context": "b",
+    "clusters": [{"name": "ca", "cluster": {"server": "https://127.0.0.1:1",
+                                            "certificate-authority": "ca.crt"}},
+                 {"name": "cb", "cluster": {"server": "https://127.0.0.1:2"}}],
+    "users": [{"name": "ua", "user": {"token": "a"}}, {"name": "ub", "user": {"token": "b"}}],
+    "contexts": [{"name": "a", "context": {"cluster": "ca", "user": "ua"}},
+                 {"name": "b", "context": {"cluster": "cb", "user": "ub"}}],
+}
+
+
+def test_extract_context_keeps_only_that_context():
+    out = extract_context(KUBECONFIG, "a")
+    assert out["current-context"] == "a"
+    assert [c["name"] for c in out["clusters"]] == ["ca"]
+    assert [u["name"] for u in out["users"]] == ["ua"]
+    assert extract_context(KUBECONFIG, None)["current-context"] == "b"
+
+
+def test_extract_unknown_context_lists_the_known_ones():
+    with pytest.raises(ClusterError, match="'c' not found; contexts are: a, b"):
+        extract_context(KUBECONFIG, "c")
+
+
+def test_existing_provider_never_modifies_the_source(tmp_path, monkeypatch):
+    source = tmp_path / "config"
+    source.write_text(yaml.safe_dump(KUBECONFIG))
+    before = source.read_bytes()
+    monkeypatch.setenv("KIT_KUBECONFIG", str(source))
+    monkeypatch.setenv("KIT_CONTEXT", "a")
+    provider = ExistingProvider(ClusterDir("kit"), report=lambda m: None)
+    with pytest.raises(ClusterError, match="not answering"):   # nothing listens on :1
+        provider.up()
+    assert source.read_bytes() == before
+    assert not ClusterDir("kit").path.exists()
+
+
+def test_existing_provider_without_kubeconfig_says_how():
+    with pytest.raises(ClusterError, match="KIT_KUBECONFIG"):
+        ExistingProvider(ClusterDir("kit"), report=lambda m: None).up()
+
+
+def test_down_with_nothing_recorded_is_harmless(capsys):
+    cluster.down()
+    cluster.down()
+    assert "nothing to remove" in capsys.readouterr().out
