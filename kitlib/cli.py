@@ -99,6 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("env", help="shell exports for kubectl: eval \"$(kit env)\"")
     _cluster_args(p)
     p.set_defaults(func=cmd_env)
+
+    # Instructor commands (release, grade, validate) live with the grading code.
+    try:
+        from kitlib.grading.cli import register as register_grading
+    except ImportError:     # grading commands not present in this checkout
+        pass
+    else:
+        register_grading(sub)
     return parser
 
 

@@ -1,15 +1,32 @@
-"""Small helpers over the official ``kubernetes`` client, bound to the kit's kubeconfig."""
+"""Small helpers over the official ``kubernetes`` client, bound to the kit's kubeconfig.
+
+Chapters, exercises and tests share these instead of repeating boilerplate:
+
+    api = api_client()                       # the kit's cluster
+    with temp_namespace(api, "ch04") as ns:  # removed afterwards, even on error
+        apply(api, "manifests/nginx.yaml", namespace=ns)
+        wait_for(lambda: pod_phase(api, ns, "nginx") == "Running", what="nginx Running")
+"""
 from __future__ import annotations
 
-import os
+import contextlib
+import time
+import uuid
 from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
 
+import yaml
 from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+T = TypeVar("T")
+FIELD_MANAGER = "kitlib"
 
 
 def kubeconfig_path(name: str | None = None) -> Path:
     """The kubeconfig of the kit's cluster ``name`` (default ``$KIT_CLUSTER`` or "kit"),
     kept in the kit's state directory."""
+    import os
     from kitlib.cluster.base import DEFAULT_NAME, ClusterDir
     return ClusterDir(name or os.environ.get("KIT_CLUSTER", DEFAULT_NAME)).kubeconfig
 
@@ -21,3 +38,110 @@ def api_client(kubeconfig: Path | str | None = None) -> client.ApiClient:
         raise FileNotFoundError(f"{path} does not exist: start the cluster with `kit up` "
                                 "or kitlib.cluster.up()")
     return config.new_client_from_config(config_file=str(path))
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 60, interval: float = 0.25,
+             what: str = "the condition") -> T:
+    """Call ``predicate`` until it returns something truthy; return that, or raise
+    TimeoutError naming ``what``. API errors while waiting count as "not yet"."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except ApiException as exc:
+            last_error = exc
+        if time.monotonic() >= deadline:
+            hint = f" (last API error: {last_error.status} {last_error.reason})" if last_error else ""
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}{hint}")
+        time.sleep(interval)
+
+
+def load_manifests(source: str | Path | dict | list) -> list[dict]:
+    """Manifests from a YAML file path, a YAML string, a dict or a list of dicts."""
+    if isinstance(source, dict):
+        return [source]
+    if isinstance(source, list):
+        return list(source)
+    text = Path(source).read_text() if isinstance(source, Path) or (
+        isinstance(source, str) and "\n" not in source and Path(source).is_file()) else source
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def apply(api: client.ApiClient, source: str | Path | dict | list,
+          namespace: str | None = None) -> list[Any]:
+    """Server-side apply, like ``kubectl apply --server-side``: create what is missing,
+    update what changed, leave the rest untouched. Returns the applied objects."""
+    from kubernetes.dynamic import DynamicClient
+    dyn = DynamicClient(api)
+    applied = []
+    for manifest in load_manifests(source):
+        resource = dyn.resources.get(api_version=manifest["apiVersion"], kind=manifest["kind"])
+        ns = manifest.get("metadata", {}).get("namespace") or namespace
+        kwargs = {"namespace": ns} if resource.namespaced else {}
+        applied.append(resource.server_side_apply(body=manifest, name=manifest["metadata"]["name"],
+                                                  field_manager=FIELD_MANAGER,
+                                                  force_conflicts=True, **kwargs))
+    return applied
+
+
+@contextlib.contextmanager
+def temp_namespace(api: client.ApiClient, prefix: str = "kit",
+                   wait_deleted: bool = False) -> Iterator[str]:
+    """A fresh namespace, deleted on exit (its pods and objects with it)."""
+    core = client.CoreV1Api(api)
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    core.create_namespace({"metadata": {"name": name, "labels": {"kitlib/temporary": "true"}}})
+    try:
+        yield name
+    finally:
+        delete_namespace(api, name, wait=wait_deleted)
+
+
+def delete_namespace(api: client.ApiClient, name: str, wait: bool = False,
+                     timeout: float = 60) -> None:
+    core = client.CoreV1Api(api)
+    try:
+        core.delete_namespace(name)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+    if wait:
+        def gone() -> bool:
+            try:
+                core.read_namespace(name)
+                return False
+            except ApiException as exc:
+                return exc.status == 404
+        wait_for(gone, timeout=timeout, what=f"namespace {name} to be deleted")
+
+
+def pod_phase(api: client.ApiClient, namespace: str, name: str) -> str | None:
+    try:
+        return client.CoreV1Api(api).read_namespaced_pod(name, namespace).status.phase
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def events_for(api: client.ApiClient, namespace: str, name: str) -> list[client.CoreV1Event]:
+    """Events about one object, oldest first."""
+    items = client.CoreV1Api(api).list_namespaced_event(
+        namespace, field_selector=f"involvedObject.name={name}").items
+    return sorted(items, key=lambda e: e.last_timestamp or e.event_time or e.metadata.creation_timestamp)
+
+
+def table(rows: list[dict] | list[list], headers: list[str] | None = None) -> str:
+    """A plain-text table (deterministic, so notebook outputs can be compared)."""
+    if rows and isinstance(rows[0], dict):
+        headers = headers or list(rows[0])
+        rows = [[r.get(h, "") for h in headers] for r in rows]
+    headers = headers or []
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h))
+              for i, h in enumerate(headers)]
+    line = lambda values: "  ".join(str(v).ljust(w) for v, w in zip(values, widths)).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
