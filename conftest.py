@@ -39,7 +39,7 @@ def pytest_runtest_setup(item):
 
 def pytest_sessionfinish(session, exitstatus):
     from kitlib import cluster
-    from kitlib.cluster.providers.kwok import processes_under
+    from kitlib.cluster.processes import processes_under
     if _booted or (STATE / "clusters").exists():
         cluster.down()
     leftovers = processes_under(STATE)

@@ -107,7 +107,7 @@ def test_kubectl_works_with_the_kits_kubeconfig(kubeconfig):
 
 def test_everything_listens_on_loopback_only(kubeconfig):
     from kitlib.cluster.base import ClusterDir
-    from kitlib.cluster.providers.kwok import processes_under
+    from kitlib.cluster.processes import processes_under
     pids = set(processes_under(ClusterDir("kit").path))
     assert len(pids) >= 5      # etcd, apiserver, controller-manager, scheduler, kwok
     addresses = listening(pids)

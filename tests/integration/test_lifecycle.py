@@ -8,7 +8,7 @@ import pytest
 
 from kitlib import cluster
 from kitlib.cluster.base import ClusterDir
-from kitlib.cluster.providers.kwok import processes_under
+from kitlib.cluster.processes import processes_under
 
 pytestmark = pytest.mark.cluster
 NAME = "kit-life"

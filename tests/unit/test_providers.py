@@ -186,3 +186,38 @@ def test_down_with_nothing_recorded_is_harmless(capsys):
     cluster.down()
     cluster.down()
     assert "nothing to remove" in capsys.readouterr().out
+
+
+def test_processes_of_one_cluster_never_include_a_similarly_named_one(tmp_path):
+    import subprocess
+    import sys
+    from kitlib.cluster.processes import processes_under, stop_all_under
+    base = tmp_path / "clusters"
+    (base / "kit").mkdir(parents=True)
+    (base / "kit-2").mkdir()
+    sleeper = lambda d: subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                                          str(d / "marker")])
+    mine, other = sleeper(base / "kit"), sleeper(base / "kit-2")
+    try:
+        assert processes_under(base / "kit") == [mine.pid]
+        stop_all_under(base / "kit")
+        assert mine.wait(timeout=20) is not None
+        assert other.poll() is None, "the other cluster's process must keep running"
+    finally:
+        for p in (mine, other):
+            p.kill()
+            p.wait()
+
+
+def test_simulated_node_manifest_and_controller_command():
+    from kitlib.cluster import simulated_nodes as sim
+    node = sim.node_manifest("big", cpu="8", memory="16Gi", labels={"disk": "ssd"},
+                             taints=[{"key": "gpu", "effect": "NoSchedule"}])
+    assert node["metadata"]["annotations"] == {"kwok.x-k8s.io/node": "fake"}
+    assert node["status"]["allocatable"] == {"cpu": "8", "memory": "16Gi", "pods": "110"}
+    assert node["metadata"]["labels"]["disk"] == "ssd"
+    assert node["spec"]["taints"] == [{"key": "gpu", "effect": "NoSchedule"}]
+    cmd = sim.controller_command(Path("/c/kwok"), Path("/s/kubeconfig"), 4321)
+    assert "--manage-all-nodes=false" in cmd
+    assert "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake" in cmd
+    assert "--server-address=127.0.0.1:4321" in cmd and "/s/kubeconfig" in cmd

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from kitlib.cluster.base import ClusterError, Provider, Record
+from kitlib.cluster.processes import stop_all_under
 from kitlib.cluster.health import probe
 
 KUBECONFIG_ENV, CONTEXT_ENV = "KIT_KUBECONFIG", "KIT_CONTEXT"
@@ -58,6 +59,7 @@ class ExistingProvider(Provider):
         self.report(f"using context {config['current-context']!r} from {source} ({detail})")
 
     def down(self) -> None:
+        stop_all_under(self.cluster.path)      # the simulated-nodes helper, if started
         self.cluster.remove()
         self.report("forgot the existing cluster; it was not created by the kit and keeps running")
 

@@ -8,12 +8,14 @@ from pathlib import Path
 
 from kitlib.cluster import docker, tools
 from kitlib.cluster.base import ClusterError, Provider, Record
+from kitlib.cluster.processes import stop_all_under
 from kitlib.cluster.health import probe, wait_ready
 from kitlib.cluster.versions import load as load_versions
 from kitlib.paths import REPO_CLUSTER_DIR
 
 KIND_CONFIG = REPO_CLUSTER_DIR / "kind-config.yaml"
 NO_PULL_ENV = "KIT_NO_PULL"
+IMAGE_ENV = "KIT_KIND_IMAGE"     # override the pinned node image (a mirror, a local build)
 
 
 def create_command(kind: Path, name: str, kubeconfig: Path, image: str,
@@ -38,7 +40,7 @@ class KindProvider(Provider):
 
     @property
     def image(self) -> str:
-        return load_versions().kind_node_image
+        return os.environ.get(IMAGE_ENV) or load_versions().kind_node_image
 
     def preflight(self) -> None:
         ok, why = docker.engine_answers()
@@ -105,6 +107,7 @@ class KindProvider(Provider):
             self._delete()
         else:
             self.report(f"cannot reach Docker ({why}); forgetting the cluster record only")
+        stop_all_under(self.cluster.path)      # the simulated-nodes helper, if started
         self.cluster.remove()
         self.report(f"cluster {self.cluster.name!r} removed")
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import string
 import subprocess
-import time
 from pathlib import Path
 
 import yaml
 
 from kitlib.cluster import tools
 from kitlib.cluster.base import ClusterError, Provider, Record
+from kitlib.cluster.processes import processes_under, terminate
 from kitlib.cluster.versions import load as load_versions
 from kitlib.paths import REPO_CLUSTER_DIR
 
@@ -148,7 +147,7 @@ class KwokProvider(Provider):
         # kwokctl returns once it has signalled the components; wait until they have
         # really exited (and released their ports), forcing any that linger.
         for pid in set(pids) | set(processes_under(self.cluster.path)):
-            _terminate(pid)
+            terminate(pid)
 
 
 def _strip_log_prefix(line: str) -> str:
@@ -159,47 +158,3 @@ def _strip_log_prefix(line: str) -> str:
         return line
     elapsed = (entry.get("elapsed") or {}).get("human")
     return entry.get("msg", line) + (f" ({elapsed})" if elapsed else "")
-
-
-def processes_under(path: Path) -> list[int]:
-    """PIDs whose command line mentions ``path``: the processes of this cluster only."""
-    needle = str(path).encode()
-    found = []
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def _alive(pid: int) -> bool:
-    """Still holding resources? A zombie whose threads have all exited has released its
-    files and ports (init reaps it later); while other threads of a Go program are still
-    exiting, its sockets stay open, so it still counts as alive."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        threads = len(os.listdir(f"/proc/{pid}/task"))
-    except OSError:
-        return False
-    return state != "Z" or threads > 1
-
-
-def _terminate(pid: int, grace: float = 15.0) -> None:
-    """SIGTERM, wait up to ``grace`` seconds for a clean exit, then SIGKILL."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            deadline = float("inf")
-        time.sleep(0.05)

@@ -1,0 +1,78 @@
+"""Simulated (KWOK) nodes on any provider, for exercises that need nodes of chosen sizes,
+labels and taints.
+
+On the Docker-free provider the cluster's own kwok-controller already plays every node.
+On kind (or an existing cluster) the kit runs the same `kwok` program as a local process
+that plays only the nodes annotated ``kwok.x-k8s.io/node: fake``, so real nodes are left
+to their kubelets. The process belongs to the cluster's state directory, so `kit down`
+stops it with everything else.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+from kitlib.cluster import tools
+from kitlib.cluster.base import ClusterDir, ClusterError
+
+FAKE_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
+
+
+def node_manifest(name: str, cpu: str = "4", memory: str = "8Gi", pods: str = "110",
+                  labels: dict | None = None, taints: list[dict] | None = None,
+                  unschedulable: bool = False) -> dict:
+    """A Node object that KWOK will mark Ready, with the given capacity."""
+    resources = {"cpu": cpu, "memory": memory, "pods": pods}
+    return {
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "annotations": {FAKE_ANNOTATION[0]: FAKE_ANNOTATION[1]},
+                     "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+                                "kubernetes.io/arch": "amd64", "type": "kwok", **(labels or {})}},
+        "spec": {"taints": list(taints or []), "unschedulable": unschedulable},
+        "status": {"capacity": dict(resources), "allocatable": dict(resources)},
+    }
+
+
+def controller_command(kwok: Path, kubeconfig: Path, port: int) -> list[str]:
+    return [str(kwok), "--kubeconfig", str(kubeconfig),
+            "--manage-all-nodes=false",
+            f"--manage-nodes-with-annotation-selector={FAKE_ANNOTATION[0]}={FAKE_ANNOTATION[1]}",
+            "--node-lease-duration-seconds=40", f"--server-address=127.0.0.1:{port}"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure(cluster: ClusterDir | None = None) -> str:
+    """Make sure simulated nodes will come to life on the kit's cluster; say how."""
+    from kitlib.cluster import cluster_name
+    cluster = cluster or ClusterDir(cluster_name())
+    record = cluster.read()
+    if record is None:
+        raise ClusterError("no cluster: run `kit up` (or kitlib.cluster.up()) first")
+    if record.provider == "kwok":
+        return "the Docker-free cluster's kwok-controller plays all nodes"
+    pid_file = cluster.path / "simulated-nodes.pid"
+    if pid_file.exists() and _running(int(pid_file.read_text() or 0)):
+        return "kwok is already playing the simulated nodes"
+    kwok = tools.ensure(["kwok"], report=lambda m: None)["kwok"]
+    log = open(cluster.path / "simulated-nodes.log", "a")
+    proc = subprocess.Popen(controller_command(kwok, cluster.kubeconfig, _free_port()),
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    pid_file.write_text(str(proc.pid))
+    return f"started kwok (pid {proc.pid}) to play nodes annotated {FAKE_ANNOTATION[0]}={FAKE_ANNOTATION[1]}"
+
+
+def _running(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
