@@ -49,6 +49,6 @@ def wait_ready(kubeconfig: Path, expected_nodes: int, timeout: float, report: Re
         if time.monotonic() - last > 5:
             report(f"  {state}...")
             last = time.monotonic()
-        time.sleep(0.5)
+        time.sleep(0.2)
     raise ClusterError(f"cluster not ready after {timeout:.0f}s: {state}. "
                        "Run `kit status` and `kit doctor`, or `kit down` and try again.")
