@@ -1,0 +1,36 @@
+"""Chapter 2's plain-Python control loop and its graded check (no cluster needed)."""
+import pytest
+
+from kitlib import reconcile as r
+from kitlib.grading import run_cases
+
+
+def test_thermostat_reaches_and_recovers_the_desired_temperature():
+    rows = r.run_loop(r.Room(15.0), 20.0, 30, {15: -4.0})
+    assert rows[0]["action"] == "heat"
+    assert any(abs(row["observed"] - 20) <= 0.75 for row in rows[:12])       # converged
+    assert rows[15]["observed"] < 17 and rows[15]["action"] == "heat"       # disturbed, reacts
+    assert abs(rows[-1]["observed"] - 20) < 1.5                            # converged again
+
+
+def test_thermostat_decides_from_observation_only():
+    assert r.thermostat(20, 18) == "heat" and r.thermostat(20, 22) == "off"
+    assert r.thermostat(20, 20.2) == "hold"
+
+
+def _summary(fn):
+    return run_cases("q", r.plan_cases(fn) + r.hidden_plan_cases(fn), show=False)
+
+
+def test_reference_plan_passes():
+    assert _summary(r.reference_plan).all_passed
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda d, pods: {"create": max(0, d - len(pods)), "delete": [p.name for p in pods][d:]},
+    lambda d, pods: {"create": d - len([p for p in pods if not p.terminating]), "delete": []},
+    lambda d, pods: [d],
+    lambda d, pods: 1 / 0,
+])
+def test_wrong_plans_fail(wrong):
+    assert not _summary(wrong).all_passed
