@@ -27,9 +27,32 @@ def _is_ready(node) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
 
 
+class _NotYet(Exception):
+    pass
+
+
+COMPONENTS = ("kube-scheduler", "kube-controller-manager")
+
+
+def _components_without_leader(api) -> list[str]:
+    """kube-scheduler and kube-controller-manager each hold a Lease in kube-system while
+    they run; a cluster whose scheduler died (say, its port was taken) is not ready."""
+    from kubernetes import client
+    leases = client.CoordinationV1Api(api)
+    missing = []
+    for name in COMPONENTS:
+        try:
+            if not leases.read_namespaced_lease(name, "kube-system", _request_timeout=5).spec.holder_identity:
+                missing.append(name)
+        except client.exceptions.ApiException:
+            missing.append(name)
+    return missing
+
+
 def wait_ready(kubeconfig: Path, expected_nodes: int, timeout: float, report: Report) -> None:
-    """Wait until the API answers, ``expected_nodes`` nodes are Ready and the default
-    ServiceAccount exists (so pods can be created), reporting progress as it goes."""
+    """Wait until the API answers, ``expected_nodes`` nodes are Ready, kube-scheduler and
+    kube-controller-manager hold their leader Leases, and the default ServiceAccount exists
+    (so pods can be created and placed), reporting progress as it goes."""
     from kubernetes import client
     from kitlib.kube import api_client
     deadline = time.monotonic() + timeout
@@ -42,8 +65,14 @@ def wait_ready(kubeconfig: Path, expected_nodes: int, timeout: float, report: Re
             state = f"{ready}/{expected_nodes} nodes Ready"
             if ready >= expected_nodes:
                 core.read_namespaced_service_account("default", "default", _request_timeout=5)
+                missing = _components_without_leader(api_client(kubeconfig))
+                if missing:
+                    state = f"waiting for {' and '.join(missing)} to start"
+                    raise _NotYet(state)
                 report(f"cluster ready: {state} after {time.monotonic() - started:.1f}s")
                 return
+        except _NotYet:
+            pass
         except Exception as exc:
             state = f"waiting for the API server ({type(exc).__name__})"
         if time.monotonic() - last > 5:

@@ -113,3 +113,10 @@ def test_everything_listens_on_loopback_only(kubeconfig):
     addresses = listening(pids)
     assert addresses
     assert all(a.startswith("127.0.0.1:") for a in addresses), addresses
+
+
+def test_scheduler_and_controller_manager_are_running_when_up_returns(api):
+    from kitlib.cluster.health import _components_without_leader
+    assert _components_without_leader(api) == []
+    leases = client.CoordinationV1Api(api).list_namespaced_lease("kube-system").items
+    assert {"kube-scheduler", "kube-controller-manager"} <= {lease.metadata.name for lease in leases}
