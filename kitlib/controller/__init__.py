@@ -1,0 +1,53 @@
+"""The controller exercise: a PodSet custom resource, a framework that runs
+``reconcile(ctx, key)`` (watch -> work queue -> reconcile, with resync and backoff), the
+reference reconcile, and the checks of chapter 06.
+
+    from kitlib.controller import Controller, install_crd
+    install_crd(api)
+    ctrl = Controller(api, reconcile, namespace="demo").start()    # background threads
+    ...
+    ctrl.stop()
+
+As a process: ``python -m kitlib.controller [--namespace NS] [--reconcile module:function]``.
+"""
+import logging
+
+logging.getLogger("kitlib.controller").addHandler(logging.NullHandler())   # quiet in notebooks
+
+from kitlib.controller.crd import (API_VERSION, CRD_NAME, GROUP, KIND, PLURAL, VERSION,
+                                   crd_manifest, install_crd, podset)
+from kitlib.controller.pods import controller_of, is_active, is_ready, matches
+from kitlib.controller.expectations import Expectations
+from kitlib.controller.queue import ExponentialBackoff, WorkQueue
+from kitlib.controller.informer import Informer, Store
+from kitlib.controller.counting import CountingApiClient
+from kitlib.controller.framework import Context, Controller, describe
+
+_started: dict = {}
+
+
+def start(api, reconcile=None, namespace: str | None = None, **options) -> Controller:
+    """Start a controller in background threads (from a notebook cell). Starting another
+    one for the same namespace stops the previous one first, so re-running a cell never
+    leaves two controllers fighting."""
+    stop(namespace)
+    ctrl = Controller(api, reconcile, namespace=namespace, **options).start()
+    _started[namespace] = ctrl
+    return ctrl
+
+
+def stop(namespace: str | None = None) -> None:
+    ctrl = _started.pop(namespace, None)
+    if ctrl is not None:
+        ctrl.stop()
+
+
+def stop_all() -> None:
+    for namespace in list(_started):
+        stop(namespace)
+
+
+__all__ = ["API_VERSION", "CRD_NAME", "GROUP", "KIND", "PLURAL", "VERSION", "crd_manifest",
+           "install_crd", "podset", "controller_of", "is_active", "is_ready", "matches",
+           "Expectations", "ExponentialBackoff", "WorkQueue", "Informer", "Store",
+           "CountingApiClient", "Context", "Controller", "describe", "start", "stop", "stop_all"]

@@ -1,0 +1,489 @@
+"""The checks of chapter 06: each runs the learner's ``reconcile`` in a fresh controller
+and namespace against the real cluster, does something to a PodSet, and says in one line
+what went wrong.
+
+    basics(reconcile)        # Q1: scale up, scale down, self-healing, status, deletion
+    robustness(reconcile)    # Q2: adoption, zero writes, chaos
+    robustness_hidden(reconcile)   # Q2, hidden: conflicts, stale cache, restart
+
+Every check has a functional bound (it gives the controller N seconds to get there) and a
+time limit; errors in ``reconcile`` (exceptions, infinite loops, wrong return values) end
+a check at once with the controller's description of the error.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from kitlib.controller.counting import CountingApiClient, Write
+from kitlib.controller.crd import GROUP, PLURAL, VERSION, install_crd, podset
+from kitlib.controller.framework import Controller, ControllerStopped
+from kitlib.controller.pods import controller_of, is_active, is_ready
+from kitlib.controller.queue import ExponentialBackoff
+from kitlib.grading import Case, Summary, run_cases
+
+CASE_LIMIT = 90           # seconds: the backstop; each check's own bounds are shorter
+RECONCILE_TIMEOUT = 5     # seconds one reconcile may take in the checks
+LAST_CHAOS: dict = {}     # the chaos round's timeline, for plot_chaos()
+
+
+class Fatal(AssertionError):
+    """The controller reports an error that retrying will not fix."""
+
+
+# ---------------------------------------------------------------------------- harness
+class Harness:
+    """A namespace, a controller running ``reconcile`` in it, and ways to look at both."""
+
+    def __init__(self, api: client.ApiClient, reconcile, *, pod_event_delay: float = 0.0,
+                 prefix: str = "ch06-check"):
+        if not callable(reconcile):
+            raise AssertionError(f"reconcile must be a function reconcile(ctx, key), "
+                                 f"not {type(reconcile).__name__}")
+        self.api, self.reconcile = api, reconcile
+        self.core, self.custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+        self.pod_event_delay = pod_event_delay
+        self.namespace = f"{prefix}-{uuid.uuid4().hex[:6]}"
+        self.controllers: list[Controller] = []
+        self.ctrl: Controller | None = None
+
+    def __enter__(self) -> "Harness":
+        self.core.create_namespace({"metadata": {"name": self.namespace,
+                                                 "labels": {"kitlib/temporary": "true"}}})
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for ctrl in self.controllers:
+            ctrl.stop(timeout=5)
+        try:
+            self.core.delete_namespace(self.namespace)
+        except ApiException:
+            pass
+
+    def start(self) -> Controller:
+        counted = CountingApiClient(self.api)
+        self.ctrl = Controller(counted, self.reconcile, namespace=self.namespace,
+                               resync_period=600, reconcile_timeout=RECONCILE_TIMEOUT,
+                               pod_event_delay=self.pod_event_delay,
+                               backoff=ExponentialBackoff(base=0.05, cap=4.0))
+        self.controllers.append(self.ctrl)
+        return self.ctrl.start()
+
+    # ----------------------------------------------------------- the PodSet
+    def create(self, name: str, replicas: int, labels: dict | None = None) -> dict:
+        return self.custom.create_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, podset(name, replicas, labels))
+
+    def get(self, name: str) -> dict:
+        return self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+
+    def scale(self, name: str, replicas: int) -> None:
+        self.custom.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name,
+                                                   {"spec": {"replicas": replicas}})
+
+    # ----------------------------------------------------------- pods
+    def pods(self) -> list[dict]:
+        resp = self.core.list_namespaced_pod(self.namespace, _preload_content=False)
+        return json.loads(resp.data)["items"]
+
+    def owned(self, ps: dict, active_only: bool = True) -> list[dict]:
+        uid = ps["metadata"]["uid"]
+        return [p for p in self.pods() if (controller_of(p) or {}).get("uid") == uid
+                and (is_active(p) or not active_only)]
+
+    def delete_pod(self, name: str) -> None:
+        try:
+            self.core.delete_namespaced_pod(name, self.namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+    # ----------------------------------------------------------- waiting
+    def fatal(self) -> str | None:
+        """An error of reconcile that retrying will not fix (a bug in the code)."""
+        for err in self.ctrl.errors if self.ctrl else []:
+            if not isinstance(err.exception, (ApiException, ControllerStopped)):
+                return err.message
+        return None
+
+    def wait(self, predicate: Callable[[], object], timeout: float, failure: Callable[[], str],
+             interval: float = 0.2) -> object:
+        """Poll until ``predicate()`` is truthy; AssertionError(failure()) after ``timeout``
+        seconds, or at once when reconcile has a bug."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            bug = self.fatal()
+            if bug:
+                raise Fatal(bug)
+            if time.monotonic() > deadline:
+                message = failure()
+                last = self.ctrl.last_error if self.ctrl else None
+                if last is not None:
+                    message += f" (last error: {last.message})"
+                raise AssertionError(message)
+            time.sleep(interval)
+
+    def converge(self, name: str, replicas: int, timeout: float = 20, ready: bool = False,
+                 stable: float = 1.0) -> list[dict]:
+        """Wait until exactly ``replicas`` active pods are controlled by PodSet ``name``
+        (all Ready if ``ready``) and stay so for ``stable`` seconds."""
+        ps = self.get(name)
+        since: list[float | None] = [None]
+
+        def ok():
+            pods = self.owned(ps)
+            good = len(pods) == replicas and (not ready or all(is_ready(p) for p in pods))
+            if not good:
+                since[0] = None
+                return None
+            since[0] = since[0] or time.monotonic()
+            return pods if time.monotonic() - since[0] >= stable else None
+
+        def why():
+            pods = self.owned(ps)
+            text = f"{_pods(len(pods))} owned by the PodSet after {timeout:g}s, want {replicas}"
+            if ready and len(pods) == replicas:
+                text = f"{sum(map(is_ready, pods))} of {replicas} pods Ready after {timeout:g}s"
+            labelled = [p for p in self.pods() if is_active(p) and controller_of(p) is None
+                        and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in
+                                ps["spec"]["selector"]["matchLabels"].items())]
+            if labelled:
+                text += (f"; {_pods(len(labelled))} with its labels have no ownerReference with "
+                         "controller: true to it")
+            return text
+        return self.wait(ok, timeout, why)
+
+    def status_is(self, name: str, replicas: int, timeout: float = 15) -> dict:
+        want = lambda ps: {"replicas": replicas, "readyReplicas": replicas,
+                           "observedGeneration": ps["metadata"]["generation"]}
+
+        def ok():
+            ps = self.get(name)
+            status = ps.get("status") or {}
+            return ps if all(status.get(k) == v for k, v in want(ps).items()) else None
+
+        def why():
+            ps = self.get(name)
+            have = {k: (ps.get("status") or {}).get(k) for k in want(ps)}
+            return f"status is {have}, want {want(ps)}"
+        return self.wait(ok, timeout, why)
+
+    def writes(self, since: int = 0) -> list[Write]:
+        return self.ctrl.api.since(since)
+
+
+def _pods(n: int) -> str:
+    return f"{n} pod" if n == 1 else f"{n} pods"
+
+
+def _fmt_writes(writes: list[Write]) -> str:
+    counts: dict[str, int] = {}
+    for w in writes:
+        counts[w.kind] = counts.get(w.kind, 0) + 1
+    return ", ".join(f"{k} ×{n}" for k, n in sorted(counts.items()))
+
+
+# ---------------------------------------------------------------------------- checks
+def check_scale_up(api, reconcile):
+    with Harness(api, reconcile) as h:
+        h.create("web", 3)
+        h.converge("web", 3)
+        h.scale("web", 5)
+        h.converge("web", 5)
+
+
+def check_scale_down(api, reconcile):
+    with Harness(api, reconcile) as h:
+        h.create("web", 4)
+        h.converge("web", 4)
+        h.scale("web", 1)
+        try:
+            h.converge("web", 1)
+        except Fatal:
+            raise
+        except AssertionError as exc:
+            raise AssertionError(f"after scaling 4 -> 1: {exc}") from None
+
+
+def check_self_healing(api, reconcile):
+    with Harness(api, reconcile) as h:
+        h.create("web", 3)
+        before = {p["metadata"]["name"] for p in h.converge("web", 3)}
+        victims = sorted(before)[:2]
+        for name in victims:
+            h.delete_pod(name)
+        try:
+            pods = h.converge("web", 3, stable=0.5)
+        except Fatal:
+            raise
+        except AssertionError as exc:
+            raise AssertionError(f"after deleting 2 of 3 pods: {exc}") from None
+        names = {p["metadata"]["name"] for p in pods}
+        assert not names & set(victims), "the deleted pods are still counted"
+
+
+def check_status(api, reconcile):
+    with Harness(api, reconcile) as h:
+        h.create("web", 2)
+        h.converge("web", 2, ready=True)
+        h.status_is("web", 2)
+        h.scale("web", 3)
+        h.converge("web", 3, ready=True)
+        try:
+            h.status_is("web", 3)
+        except Fatal:
+            raise
+        except AssertionError as exc:
+            raise AssertionError(f"after scaling 2 -> 3: {exc}") from None
+
+
+def check_deletion(api, reconcile):
+    with Harness(api, reconcile) as h:
+        ps = h.create("web", 2)
+        pods = h.converge("web", 2)
+        for pod in pods:
+            ref = controller_of(pod)
+            assert ref.get("blockOwnerDeletion") is True, (
+                "the ownerReference lacks blockOwnerDeletion: true")
+            assert ref.get("kind") == "PodSet" and ref.get("name") == "web", (
+                f"the ownerReference names {ref.get('kind')}/{ref.get('name')}, not PodSet/web")
+        h.custom.delete_namespaced_custom_object(GROUP, VERSION, h.namespace, PLURAL, "web")
+        uid = ps["metadata"]["uid"]
+        left = lambda: [p for p in h.pods() if p["metadata"]["name"] in
+                        {q["metadata"]["name"] for q in pods}
+                        or (controller_of(p) or {}).get("uid") == uid]
+        h.wait(lambda: not left(), 30,
+               lambda: f"{len(left())} pods still exist 30s after their PodSet was deleted "
+                       "(the garbage collector follows ownerReferences)")
+
+
+def check_adoption(api, reconcile):
+    with Harness(api, reconcile) as h:
+        spec = {"containers": [{"name": "main", "image": "registry.k8s.io/pause:3.10"}]}
+        cm = h.core.create_namespaced_config_map(h.namespace, {"metadata": {"name": "other-owner"}})
+        other_ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": "other-owner",
+                     "uid": cm.metadata.uid, "controller": True, "blockOwnerDeletion": False}
+        h.core.create_namespaced_pod(h.namespace, {"metadata": {"name": "orphan", "labels": {"app": "web"}},
+                                                   "spec": spec})
+        h.core.create_namespaced_pod(h.namespace, {"metadata": {
+            "name": "someone-elses", "labels": {"app": "web"}, "ownerReferences": [other_ref]},
+            "spec": spec})
+        h.core.create_namespaced_pod(h.namespace, {"metadata": {"name": "unrelated",
+                                                                "labels": {"app": "db"}}, "spec": spec})
+        ps = h.create("web", 2)
+        pods = h.converge("web", 2)
+        names = {p["metadata"]["name"] for p in pods}
+        assert "orphan" in names, ("the orphan pod with the PodSet's labels was not adopted "
+                                   "(give it an ownerReference) and a new pod was made instead")
+        by_name = {p["metadata"]["name"]: p for p in h.pods()}
+        theirs = by_name.get("someone-elses")
+        assert theirs is not None and is_active(theirs), "a pod owned by someone else was deleted"
+        assert (controller_of(theirs) or {}).get("uid") == cm.metadata.uid, (
+            "a pod controlled by another owner was taken over")
+        unrelated = by_name.get("unrelated")
+        assert unrelated is not None and is_active(unrelated), "a pod the selector does not match was deleted"
+        assert controller_of(unrelated) is None, "a pod the selector does not match was adopted"
+        assert ps["metadata"]["uid"]
+
+
+def check_zero_writes(api, reconcile):
+    with Harness(api, reconcile) as h:
+        h.create("web", 3)
+        pods = h.converge("web", 3, ready=True)
+        h.status_is("web", 3)
+        h.ctrl.wait_idle(timeout=10, settle=0.5)
+        mark = h.ctrl.api.writes
+        # Events that change nothing the controller cares about, and resyncs.
+        h.custom.patch_namespaced_custom_object(GROUP, VERSION, h.namespace, PLURAL, "web",
+                                                {"metadata": {"annotations": {"touched": "yes"}}})
+        h.core.patch_namespaced_pod(pods[0]["metadata"]["name"], h.namespace,
+                                    {"metadata": {"annotations": {"touched": "yes"}}})
+        for _ in range(3):
+            h.ctrl.resync()
+            h.ctrl.wait_idle(timeout=10, settle=0.3)
+        bug = h.fatal()
+        if bug:
+            raise Fatal(bug)
+        extra = h.writes(mark)
+        assert not extra, (f"{len(extra)} API writes although nothing changed ({_fmt_writes(extra)}): "
+                           "compare with what exists and write only what differs")
+
+
+def check_conflicts(api, reconcile):
+    armed = {"on": False, "hits": 0}
+
+    def conflict(write: Write, body) -> None:
+        if armed["on"] and write.resource == f"{PLURAL}/status":
+            armed["hits"] += 1
+            exc = ApiException(status=409, reason="Conflict")
+            exc.body = json.dumps({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                   "reason": "Conflict", "code": 409, "message":
+                                   f'Operation cannot be fulfilled on {PLURAL}.{GROUP} "{write.name}": '
+                                   "the object has been modified; please apply your changes to the "
+                                   "latest version and try again"})
+            raise exc
+
+    with Harness(api, reconcile) as h:
+        h.ctrl.api.before_write.append(conflict)
+        h.create("web", 2)
+        h.converge("web", 2, ready=True)
+        h.status_is("web", 2)
+        armed["on"] = True              # the API server now answers 409 to status writes
+        h.scale("web", 4)
+        h.converge("web", 4, ready=True, stable=1.5)
+        armed["on"] = False
+        try:
+            h.status_is("web", 4, timeout=15)
+        except Fatal:
+            raise
+        except AssertionError as exc:
+            raise AssertionError(f"{armed['hits']} status writes got 409 Conflict, and then {exc}: "
+                                 "re-read and write again, or raise so the framework retries") from None
+
+
+def check_stale_cache(api, reconcile):
+    with Harness(api, reconcile, pod_event_delay=1.5) as h:
+        h.create("web", 3)
+        end = time.monotonic() + 2.0     # while the pod cache lags, wake reconcile often
+        while time.monotonic() < end:
+            h.ctrl.enqueue(f"{h.namespace}/web")
+            time.sleep(0.1)
+        h.converge("web", 3, stable=2.0)
+        created = [w for w in h.writes() if w.kind == "POST pods"]
+        assert len(created) == 3, (
+            f"created {len(created)} pods for 3 replicas while the pod cache lagged 1.5s: "
+            "remember what you asked for until the cache shows it (ctx.expectations)")
+
+
+def check_restart(api, reconcile):
+    with Harness(api, reconcile) as h:
+        def slow(write: Write, body) -> None:
+            if write.kind == "POST pods":
+                time.sleep(0.3)
+        first = h.ctrl
+        first.api.before_write.append(slow)
+        ps = h.create("web", 5)
+        h.wait(lambda: len(h.owned(ps)) >= 2, 20,
+               lambda: f"{len(h.owned(ps))} pods after 20s, want at least 2 before the restart")
+        first.stop(timeout=5, grace=0)   # a crash in the middle of creating pods
+        second = h.start()               # a new process: empty caches, no memory
+        h.converge("web", 5, stable=1.5)
+        deleted = [w for w in second.api.log if w.kind == "DELETE pods"]
+        assert not deleted, (f"after the restart it created too many pods and deleted "
+                             f"{len(deleted)} again: count what exists before creating")
+
+
+def check_chaos(api, reconcile, seed: int = 6, final: int = 5, bound: float = 30):
+    rng = random.Random(seed)
+    plan = [(1.0, "scale", 7), (4.0, "scale", 3), (6.5, "scale", final)]
+    samples, events = [], []
+    with Harness(api, reconcile) as h:
+        ps = h.create("web", 4)
+        t0 = time.monotonic()
+        desired = 4
+        next_kill = 0.8
+
+        def sample():
+            pods = h.owned(ps)
+            samples.append((round(time.monotonic() - t0, 2), desired, len(pods),
+                            sum(1 for p in pods if is_ready(p))))
+            return pods
+
+        LAST_CHAOS.clear()
+        LAST_CHAOS.update(samples=samples, events=events, final=final, bound=bound)
+        while time.monotonic() - t0 < 8.0:
+            now = time.monotonic() - t0
+            if plan and now >= plan[0][0]:
+                _, _, desired = plan.pop(0)
+                h.scale("web", desired)
+                events.append((round(now, 2), f"scale to {desired}"))
+                sample()
+            pods = sample()
+            if now >= next_kill and pods:
+                victims = rng.sample(sorted(p["metadata"]["name"] for p in pods),
+                                     min(len(pods), rng.randint(1, 2)))
+                for name in victims:
+                    h.delete_pod(name)
+                events.append((round(now, 2), f"delete {len(victims)}"))
+                next_kill += 0.8
+                sample()
+            bug = h.fatal()
+            if bug:
+                raise Fatal(bug)
+            time.sleep(0.05)
+        chaos_end = time.monotonic() - t0
+        LAST_CHAOS["chaos_end"] = round(chaos_end, 2)
+
+        def settled():
+            pods = sample()
+            return len(pods) == final and all(is_ready(p) for p in pods)
+        h.wait(settled, bound, interval=0.05,
+               failure=lambda: f"{samples[-1][2]} pods ({samples[-1][3]} Ready), want {final} "
+                               f"Ready, {bound:g}s after the chaos ended")
+        converged = time.monotonic() - t0
+        LAST_CHAOS["converged_at"] = round(converged, 2)
+        h.converge("web", final, ready=True, stable=1.0, timeout=10)
+        sample()
+        LAST_CHAOS["converged_after"] = round(converged - chaos_end, 2)
+
+
+# ---------------------------------------------------------------------------- suites
+def _cases(api, reconcile, table) -> list[Case]:
+    return [Case(name, (lambda f=f: f(api, reconcile)), points, CASE_LIMIT, hidden)
+            for name, f, points, hidden in table]
+
+
+BASICS = [
+    ("scale up: creates pods up to spec.replicas", check_scale_up, 2, False),
+    ("scale down: deletes the extra pods", check_scale_down, 2, False),
+    ("self-healing: replaces deleted pods", check_self_healing, 2, False),
+    ("status: replicas, readyReplicas, observedGeneration", check_status, 1, False),
+    ("deleting the PodSet removes its pods", check_deletion, 1, False),
+]
+ROBUSTNESS = [
+    ("adopts orphans, ignores pods owned by others", check_adoption, 2, False),
+    ("no API writes in a steady state", check_zero_writes, 1, False),
+    ("chaos: random deletions while scaling converge", check_chaos, 2, False),
+]
+ROBUSTNESS_HIDDEN = [
+    ("survives 409 Conflict on status writes", check_conflicts, 1, True),
+    ("no duplicate pods while the cache lags", check_stale_cache, 2, True),
+    ("restart mid-way converges without extras", check_restart, 2, True),
+]
+ALL = BASICS + ROBUSTNESS + ROBUSTNESS_HIDDEN
+
+
+def _run(title, table, reconcile, api=None, show=True, only=None) -> Summary:
+    from kitlib.kube import api_client
+    api = api or api_client()
+    install_crd(api)
+    table = [row for row in table if only is None or row[1] in only or row[0] in only]
+    return run_cases(title, _cases(api, reconcile, table), show=show)
+
+
+def basics(reconcile, api=None, show=True, only=None) -> Summary:
+    return _run("Q1 PodSet controller: basics", BASICS, reconcile, api, show, only)
+
+
+def robustness(reconcile, api=None, show=True, only=None) -> Summary:
+    return _run("Q2 PodSet controller: robustness", ROBUSTNESS, reconcile, api, show, only)
+
+
+def robustness_hidden(reconcile, api=None, show=True, only=None) -> Summary:
+    return _run("Q2 PodSet controller: robustness (hidden checks)", ROBUSTNESS_HIDDEN,
+                reconcile, api, show, only)
+
+
+def run_all(reconcile, api=None, show=True, only=None) -> Summary:
+    return _run("PodSet controller: every check", ALL, reconcile, api, show, only)

@@ -1,0 +1,82 @@
+"""An ApiClient that counts (and can interfere with) the write requests made through it.
+
+    counted = CountingApiClient(api)
+    core = client.CoreV1Api(counted)
+    ...
+    counted.writes            # how many POST/PUT/PATCH/DELETE requests so far
+    counted.by_kind()         # {"POST pods": 3, "PUT podsets/status": 2}
+
+``before_write`` hooks see every write before it is sent and may sleep (to slow the
+controller down) or raise ``ApiException`` (to make the API server's answer a conflict).
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+from kubernetes import client
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_PATH = re.compile(r"/(?:api/v1|apis/[^/]+/[^/]+)(?:/namespaces/(?P<ns>[^/?]+))?/(?P<resource>[^/?]+)"
+                   r"(?:/(?P<name>[^/?]+))?(?:/(?P<sub>[^/?]+))?")
+
+
+@dataclass(frozen=True)
+class Write:
+    at: float
+    method: str
+    resource: str           # "pods", "podsets/status", ...
+    namespace: str | None
+    name: str | None
+
+    @property
+    def kind(self) -> str:
+        return f"{self.method} {self.resource}"
+
+
+def parse(method: str, url: str) -> Write:
+    path = url.split("://", 1)[-1]
+    path = path[path.find("/"):] if "/" in path else path
+    m = _PATH.search(path.split("?", 1)[0])
+    if not m:
+        return Write(time.monotonic(), method, path, None, None)
+    resource = m["resource"]
+    if m["sub"]:
+        resource += "/" + m["sub"]
+    return Write(time.monotonic(), method.upper(), resource, m["ns"], m["name"])
+
+
+class CountingApiClient(client.ApiClient):
+    def __init__(self, api: client.ApiClient):
+        super().__init__(configuration=api.configuration)
+        self.default_headers.update(api.default_headers)
+        self.log: list[Write] = []
+        self.before_write: list[Callable[[Write, object], None]] = []
+        self._lock = threading.Lock()
+
+    def call_api(self, method, url, header_params=None, body=None, post_params=None,
+                 _request_timeout=None):
+        if method.upper() in WRITE_METHODS:
+            write = parse(method, url)
+            for hook in list(self.before_write):
+                hook(write, body)
+            with self._lock:
+                self.log.append(write)
+        return super().call_api(method, url, header_params=header_params, body=body,
+                                post_params=post_params, _request_timeout=_request_timeout)
+
+    @property
+    def writes(self) -> int:
+        with self._lock:
+            return len(self.log)
+
+    def since(self, mark: int) -> list[Write]:
+        with self._lock:
+            return list(self.log[mark:])
+
+    def by_kind(self, mark: int = 0) -> dict[str, int]:
+        return dict(sorted(Counter(w.kind for w in self.since(mark)).items()))

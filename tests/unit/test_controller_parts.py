@@ -1,0 +1,128 @@
+"""The pieces around reconcile that need no cluster: expectations, pod helpers, write
+counting, error descriptions, the CRD file, and the chapter's solution cell."""
+import time
+
+import nbformat
+import pytest
+from kubernetes.client.exceptions import ApiException
+
+from kitlib.controller import (CRD_NAME, Expectations, controller_of, crd_manifest, is_active,
+                               is_ready, matches, podset)
+from kitlib.controller.counting import parse
+from kitlib.controller.framework import ReconcileTimeout, WrongReturn, describe
+from kitlib.paths import REPO_DIR
+
+NOTEBOOK = REPO_DIR / "chapters" / "06-controller-exercise.ipynb"
+
+
+def test_expectations_count_down_and_expire():
+    e = Expectations(ttl=60)
+    assert e.satisfied("ns/a")
+    e.expect("ns/a", creations=2)
+    assert not e.satisfied("ns/a")
+    e.creation_observed("ns/a")
+    assert e.pending("ns/a") == (1, 0) and not e.satisfied("ns/a")
+    e.creation_observed("ns/a")
+    e.creation_observed("ns/a")             # never below zero
+    assert e.satisfied("ns/a")
+    e.expect("ns/a", deletions=["p1", "p2"])
+    e.deletion_observed("ns/a", "p1")
+    e.deletion_observed("ns/a", "p1")       # the same pod twice counts once
+    assert not e.satisfied("ns/a")
+    e.deletion_observed("ns/a", "p2")
+    assert e.satisfied("ns/a")
+    short = Expectations(ttl=0.01)
+    short.expect("k", creations=1)
+    time.sleep(0.02)
+    assert short.satisfied("k")             # a lost event does not block forever
+    e.expect("ns/b", creations=1)
+    e.forget("ns/b")
+    assert e.satisfied("ns/b")
+
+
+def test_pod_helpers():
+    assert matches({"matchLabels": {"app": "web"}}, {"app": "web", "x": "y"})
+    assert not matches({"matchLabels": {"app": "web"}}, {"app": "db"})
+    assert not matches({"matchLabels": {}}, {"app": "web"})     # empty selects nothing
+    assert not matches(None, {"app": "web"})
+    pod = {"metadata": {"ownerReferences": [{"uid": "1"}, {"uid": "2", "controller": True}]},
+           "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}
+    assert controller_of(pod)["uid"] == "2"
+    assert is_active(pod) and is_ready(pod)
+    assert not is_active({**pod, "metadata": {"deletionTimestamp": "2026-01-01T00:00:00Z"}})
+    assert not is_active({**pod, "status": {"phase": "Succeeded"}})
+    assert not is_ready({"metadata": {}, "status": {}})
+    assert controller_of({"metadata": {}}) is None
+
+
+def test_write_paths_are_parsed():
+    w = parse("PUT", "https://127.0.0.1:6443/apis/course.kitlib.dev/v1alpha1/namespaces/a/podsets/x/status")
+    assert (w.kind, w.namespace, w.name) == ("PUT podsets/status", "a", "x")
+    assert parse("POST", "https://127.0.0.1:6443/api/v1/namespaces/a/pods").kind == "POST pods"
+    assert parse("DELETE", "https://h/api/v1/namespaces/a/pods/p?gracePeriodSeconds=0").name == "p"
+
+
+def test_errors_are_described_in_one_line():
+    def learner():
+        return 1 / 0
+    try:
+        learner()
+    except ZeroDivisionError as exc:
+        text = describe(exc)
+    assert text.startswith("reconcile raised ZeroDivisionError") and "return 1 / 0" in text
+    assert "not implemented yet" in describe(NotImplementedError())
+    assert "within 5s" in describe(ReconcileTimeout(), reconcile_timeout=5)
+    assert describe(WrongReturn("reconcile returned 'ok' (str); ...")).startswith("reconcile returned 'ok'")
+    assert describe(ApiException(status=409, reason="Conflict")) == "reconcile got API error 409 Conflict"
+
+
+def test_crd_file_defines_podsets_with_status_and_columns():
+    crd = crd_manifest()
+    assert crd["metadata"]["name"] == CRD_NAME == "podsets.course.kitlib.dev"
+    version = crd["spec"]["versions"][0]
+    assert "status" in version["subresources"]
+    assert [c["name"] for c in version["additionalPrinterColumns"]][:3] == ["Desired", "Current", "Ready"]
+    props = version["schema"]["openAPIV3Schema"]["properties"]
+    assert set(props["spec"]["properties"]) == {"replicas", "selector", "template"}
+    assert {"replicas", "readyReplicas"} <= set(props["status"]["properties"])
+    manifest = podset("web", 3, namespace="ns")
+    assert manifest["spec"]["selector"]["matchLabels"] == manifest["spec"]["template"]["metadata"]["labels"]
+
+
+def _cells(kind=None):
+    nb = nbformat.read(str(NOTEBOOK), as_version=4)
+    return [c for c in nb.cells if kind is None or c.cell_type == kind]
+
+
+def test_chapter_opens_with_objectives_time_and_covers_and_boots_the_cluster():
+    first = _cells()[0]
+    assert first.cell_type == "markdown"
+    assert "Objectives" in first.source and "Estimated time" in first.source
+    assert "Covers: S06, S07, S14, S16" in first.source
+    boot = _cells("code")[0]
+    assert "cluster.up()" in boot.source and "nbval-ignore-output" in boot.metadata.get("tags", [])
+    assert "Key points" in _cells("markdown")[-1].source
+    assert "delete_namespace" in _cells("code")[-1].source
+
+
+def test_solution_cell_is_the_reference_and_graded_cells_follow_nbgrader():
+    from kitlib.controller import reference
+    import inspect
+    graded = [c for c in _cells() if "nbgrader" in c.metadata]
+    solution = [c for c in graded if c.metadata.nbgrader["solution"]]
+    tests = [c for c in graded if c.metadata.nbgrader["grade"]]
+    assert len(solution) == 1 and len(tests) == 2
+    src = solution[0].source
+    assert "### BEGIN SOLUTION" in src and "### END SOLUTION" in src
+    without_markers = "\n".join(l for l in src.splitlines() if "### " not in l)
+    assert inspect.getsource(reference.reconcile).strip() in without_markers
+    for cell in tests:
+        meta = cell.metadata.nbgrader
+        assert meta["schema_version"] == 3 and meta["locked"] and meta["points"] > 0
+        assert "run_cases" in cell.source or "checks." in cell.source
+        assert "assert" in cell.source
+    assert "### BEGIN HIDDEN TESTS" in tests[1].source and "### END HIDDEN TESTS" in tests[1].source
+    # points in the cells equal the points of the checks they run
+    from kitlib.controller import checks
+    assert tests[0].metadata.nbgrader["points"] == sum(r[2] for r in checks.BASICS)
+    assert tests[1].metadata.nbgrader["points"] == sum(r[2] for r in checks.ROBUSTNESS + checks.ROBUSTNESS_HIDDEN)
