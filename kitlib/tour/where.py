@@ -1,0 +1,88 @@
+"""Where the control plane runs: local processes started by kwokctl (Docker-free) or
+static pods on a kind node container. Everything here only reads."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import yaml
+from kubernetes import client
+
+CONTROL_PLANE = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
+
+
+def provider() -> str:
+    """'kwok' (Docker-free), 'kind' or 'existing'."""
+    from kitlib import cluster
+    return cluster.status().provider
+
+
+def cluster_dir():
+    from kitlib.cluster import ClusterDir, cluster_name
+    return ClusterDir(cluster_name())
+
+
+def kwok_config_file() -> Path:
+    """kwokctl's record of the components it runs: <state>/clusters/<name>/kwok/clusters/<name>/kwok.yaml"""
+    c = cluster_dir()
+    return c.path / "kwok" / "clusters" / c.name / "kwok.yaml"
+
+
+def kwok_components() -> dict[str, dict]:
+    """{component name: its kwokctl entry (binary, args, ports)} from kwokctl's config."""
+    docs = yaml.safe_load_all(kwok_config_file().read_text())
+    config = next(d for d in docs if d and d.get("kind") == "KwokctlConfiguration")
+    return {c["name"]: c for c in config["components"]}
+
+
+def kwok_port(component: str, port_name: str) -> int:
+    ports = kwok_components()[component]["ports"]
+    return next(p["port"] for p in ports if p["name"] == port_name)
+
+
+def local_processes() -> list[dict]:
+    """The Docker-free cluster's processes (found by their command lines): pid and program."""
+    from kitlib.cluster.providers.kwok import processes_under
+    found = []
+    for pid in processes_under(cluster_dir().path):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        program = Path(argv[0].decode()).name
+        if program in (*CONTROL_PLANE, "kwok", "kwok-controller"):
+            found.append({"pid": pid, "program": program})
+    return sorted(found, key=lambda p: p["program"])
+
+
+def control_plane_pods(api: client.ApiClient) -> list[str]:
+    """kind: the control plane runs as static pods in kube-system (names end in the node)."""
+    pods = client.CoreV1Api(api).list_namespaced_pod("kube-system").items
+    return sorted(p.metadata.name for p in pods)
+
+
+def running_components(api: client.ApiClient) -> list[str]:
+    """Names of the control-plane programs running right now, whatever the provider."""
+    if provider() == "kwok":
+        return sorted({p["program"] for p in local_processes()})
+    pods = control_plane_pods(api)
+    return sorted({c for c in (*CONTROL_PLANE, "cloud-controller-manager")
+                   if any(p.startswith(c + "-") for p in pods)})
+
+
+def docker_exec(container: str, *command: str, timeout: float = 60) -> str:
+    """Run a command inside a kind node container (kind only) and return its output."""
+    out = subprocess.run(["docker", "exec", container, *command], capture_output=True,
+                         text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"docker exec {container} {' '.join(command)}: {out.stderr.strip()}")
+    return out.stdout
+
+
+def new_namespace(api: client.ApiClient, prefix: str) -> str:
+    """A fresh namespace for a chapter (labelled temporary); the chapter deletes it."""
+    import uuid
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    client.CoreV1Api(api).create_namespace(
+        {"metadata": {"name": name, "labels": {"kitlib/temporary": "true"}}})
+    return name
