@@ -24,13 +24,18 @@ def node_manifest(name: str, cpu: str = "4", memory: str = "8Gi", pods: str = "1
                   labels: dict | None = None, taints: list[dict] | None = None,
                   unschedulable: bool = False) -> dict:
     """A Node object that KWOK will mark Ready, with the given capacity."""
-    resources = {"cpu": cpu, "memory": memory, "pods": pods}
+    resources = {"cpu": str(cpu), "memory": str(memory), "pods": str(pods)}
+    spec: dict = {}
+    if taints:
+        spec["taints"] = [dict(t) for t in taints]
+    if unschedulable:
+        spec["unschedulable"] = True
     return {
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": name, "annotations": {FAKE_ANNOTATION[0]: FAKE_ANNOTATION[1]},
                      "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                                "kubernetes.io/arch": "amd64", "type": "kwok", **(labels or {})}},
-        "spec": {"taints": list(taints or []), "unschedulable": unschedulable},
+                                "kubernetes.io/arch": "amd64", **(labels or {})}},
+        "spec": spec,
         "status": {"capacity": dict(resources), "allocatable": dict(resources)},
     }
 
@@ -54,7 +59,7 @@ def ensure(cluster: ClusterDir | None = None) -> str:
     cluster = cluster or ClusterDir(cluster_name())
     record = cluster.read()
     if record is None:
-        raise ClusterError("no cluster: run `kit up` (or kitlib.cluster.up()) first")
+        raise ClusterError(f"no cluster {cluster.name!r} recorded: run `kit up` first")
     if record.provider == "kwok":
         return "the Docker-free cluster's kwok-controller plays all nodes"
     pid_file = cluster.path / "simulated-nodes.pid"

@@ -1,0 +1,202 @@
+"""Simulated nodes and pods for the exercise's checks, the tests and the benchmark.
+
+Builders return API-shaped dicts; ``create_nodes`` adds nodes to whichever cluster is
+running (KWOK makes them Ready and "runs" the pods bound to them: the Docker-free
+cluster's kwok-controller, or on kind a local KWOK the kit starts), labelled
+``kit.course/scenario=<name>`` so ``delete_nodes`` removes exactly them.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from kitlib.scheduler.framework import NodeInfo
+from kitlib.scheduler.rest import ApiError, Rest
+from kitlib.cluster import simulated_nodes
+from kitlib.cluster.base import ClusterError
+from kitlib.scheduler.scheduler import SCHEDULER_NAME
+
+SCENARIO_LABEL = "kit.course/scenario"
+_NOT_READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+
+
+def node(name: str, cpu: str = "4", memory: str = "8Gi", pods: int = 110,
+         labels: dict | None = None, taints: list[dict] = (), unschedulable: bool = False) -> dict:
+    """A simulated (KWOK) node with the given capacity, labels and taints."""
+    return simulated_nodes.node_manifest(name, cpu, memory, pods, labels, list(taints), unschedulable)
+
+
+def taint(key: str, value: str = "", effect: str = "NoSchedule") -> dict:
+    return {"key": key, **({"value": value} if value else {}), "effect": effect}
+
+
+def toleration(key: str | None = None, value: str | None = None, effect: str | None = None,
+               operator: str | None = None) -> dict:
+    out = {"key": key, "operator": operator, "value": value, "effect": effect}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def expr(key: str, operator: str, *values: str) -> dict:
+    return {"key": key, "operator": operator, **({"values": list(values)} if values else {})}
+
+
+def pod(name: str, cpu: str | None = None, memory: str | None = None, *,
+        containers: list[dict] | None = None, node_selector: dict | None = None,
+        required: list[list[dict]] | None = None, preferred: list[tuple[int, list[dict]]] | None = None,
+        tolerations: list[dict] = (), namespace: str = "default",
+        scheduler: str = SCHEDULER_NAME, priority: int | None = None, labels: dict | None = None,
+        uid: str | None = None) -> dict:
+    """A pod with one container requesting ``cpu``/``memory`` (None: no request).
+    ``required``: node-selector terms, each a list of ``expr(...)`` (ORed terms);
+    ``preferred``: (weight, [expr...]) pairs."""
+    if containers is None:
+        requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v is not None}
+        containers = [{"name": "app", "image": "registry.k8s.io/pause:3.10",
+                       **({"resources": {"requests": requests}} if requests else {})}]
+    spec: dict = {"schedulerName": scheduler, "containers": containers}
+    if node_selector:
+        spec["nodeSelector"] = dict(node_selector)
+    affinity: dict = {}
+    if required is not None:
+        affinity["requiredDuringSchedulingIgnoredDuringExecution"] = {
+            "nodeSelectorTerms": [{"matchExpressions": list(t)} if isinstance(t, list) else t
+                                  for t in required]}
+    if preferred:
+        affinity["preferredDuringSchedulingIgnoredDuringExecution"] = [
+            {"weight": w, "preference": {"matchExpressions": list(t)}} for w, t in preferred]
+    if affinity:
+        spec["affinity"] = {"nodeAffinity": affinity}
+    if tolerations:
+        spec["tolerations"] = [dict(t) for t in tolerations]
+    if priority is not None:
+        spec["priority"] = priority
+    meta = {"name": name, "namespace": namespace,
+            "uid": uid or str(uuid.uuid5(uuid.NAMESPACE_URL, f"kit/{namespace}/{name}"))}
+    if labels:
+        meta["labels"] = dict(labels)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
+            "status": {"phase": "Pending"}}
+
+
+def strip_for_create(p: dict) -> dict:
+    """The pod without the fields the API server sets (uid, status)."""
+    meta = {k: v for k, v in p["metadata"].items() if k not in ("uid", "namespace")}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": p["spec"]}
+
+
+@dataclass
+class Scenario:
+    """A pod to schedule, the nodes, and the pods already on them (by node name)."""
+    name: str
+    pod: dict
+    nodes: list[dict]
+    placed: dict[str, list[dict]] = field(default_factory=dict)
+
+    def node_infos(self) -> list[NodeInfo]:
+        infos = []
+        for n in self.nodes:
+            name = n["metadata"]["name"]
+            running = [{**p, "spec": {**p["spec"], "nodeName": name}}
+                       for p in self.placed.get(name, [])]
+            infos.append(NodeInfo(n, running))
+        return sorted(infos, key=lambda ni: ni.name)
+
+
+# ------------------------------------------------------------------ in the cluster
+def create_nodes(api, nodes: list[dict], scenario: str, timeout: float = 60) -> list[str]:
+    """Create (or replace) simulated nodes labelled ``kit.course/scenario=<scenario>``
+    and wait until each is Ready with exactly the taints it was given."""
+    _simulated_nodes_played()
+    rest = Rest(api)
+    names = []
+    for n in nodes:
+        n = {**n, "metadata": {**n["metadata"],
+                               "labels": {**n["metadata"].get("labels", {}), SCENARIO_LABEL: scenario}}}
+        name = n["metadata"]["name"]
+        try:
+            rest.post("/api/v1/nodes", n)
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            rest.call("DELETE", f"/api/v1/nodes/{name}")
+            _wait(lambda: _gone(rest, f"/api/v1/nodes/{name}"), timeout, f"old node {name} to go")
+            rest.post("/api/v1/nodes", n)
+        names.append(name)
+    # a cordoned node also gets node.kubernetes.io/unschedulable:NoSchedule from the
+    # node-lifecycle controller; a new node's not-ready taint must be gone
+    want = {n["metadata"]["name"]: sorted(
+        [(t["key"], t["effect"]) for t in n.get("spec", {}).get("taints", [])]
+        + ([("node.kubernetes.io/unschedulable", "NoSchedule")]
+           if n.get("spec", {}).get("unschedulable") else [])) for n in nodes}
+
+    def ready() -> bool:
+        items = rest.get("/api/v1/nodes", labelSelector=f"{SCENARIO_LABEL}={scenario}")["items"]
+        by_name = {i["metadata"]["name"]: i for i in items}
+        for name in names:
+            item = by_name.get(name)
+            if item is None:
+                return False
+            conds = {c["type"]: c["status"] for c in item.get("status", {}).get("conditions") or []}
+            taints = sorted((t["key"], t["effect"]) for t in item.get("spec", {}).get("taints") or [])
+            if conds.get("Ready") != "True" or taints != want[name]:
+                return False
+        return True
+    _wait(ready, timeout, f"scenario nodes {', '.join(names)} to be Ready")
+    return names
+
+
+def _simulated_nodes_played() -> None:
+    """On kind (or an existing cluster) start the local KWOK that plays simulated nodes;
+    the Docker-free cluster's own kwok-controller already does."""
+    try:
+        simulated_nodes.ensure()
+    except ClusterError:
+        pass    # not a cluster the kit recorded (e.g. a benchmark's): assume KWOK runs
+
+
+def read_nodes(api, scenario: str) -> list[dict]:
+    """The scenario's nodes as the API shows them now, sorted by name."""
+    items = Rest(api).get("/api/v1/nodes", labelSelector=f"{SCENARIO_LABEL}={scenario}")["items"]
+    return sorted(items, key=lambda n: n["metadata"]["name"])
+
+
+def delete_nodes(api, scenario: str, wait: bool = True, timeout: float = 60) -> int:
+    """Remove every node labelled for ``scenario``; returns how many there were."""
+    rest = Rest(api)
+    names = [n["metadata"]["name"] for n in read_nodes(api, scenario)]
+    for name in names:
+        try:
+            rest.call("DELETE", f"/api/v1/nodes/{name}")
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+    if wait and names:
+        _wait(lambda: not read_nodes(api, scenario), timeout, f"scenario {scenario} nodes to go")
+    return len(names)
+
+
+def create_pods(api, namespace: str, pods: list[dict]) -> list[dict]:
+    rest = Rest(api)
+    return [rest.post(f"/api/v1/namespaces/{namespace}/pods", strip_for_create(p)) for p in pods]
+
+
+def list_pods(api, namespace: str) -> list[dict]:
+    items = Rest(api).get(f"/api/v1/namespaces/{namespace}/pods")["items"]
+    return sorted(items, key=lambda p: p["metadata"]["name"])
+
+
+def _gone(rest: Rest, path: str) -> bool:
+    try:
+        rest.get(path)
+        return False
+    except ApiError as exc:
+        return exc.status == 404
+
+
+def _wait(predicate, timeout: float, what: str, interval: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
