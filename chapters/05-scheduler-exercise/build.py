@@ -492,6 +492,7 @@ add(md("""
   world changed and is news, not a crash.
 """))
 add(code('''
+# Clean up: this chapter's namespace and scenario nodes (the cluster stays up)
 from kitlib.kube import delete_namespace
 delete_namespace(api, ns, wait=True)
 print("removed", S.delete_nodes(api, checks.SCENARIO), "scenario nodes")
