@@ -1,0 +1,188 @@
+"""Grade one submission: the pipeline ``kit grade`` runs for each notebook, in a process
+of its own (``python -m kitlib.grading.worker``).
+
+    read -> prepare (restore locked cells, re-insert hidden tests) -> namespace
+         -> execute (fresh kernel, limits) -> score -> write feedback + graded notebook
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from kitlib.grading import nbmeta as m
+from kitlib.grading.execute import Limits, run_notebook
+from kitlib.grading.feedback import render
+from kitlib.grading.integrity import Note, prepare
+from kitlib.grading.release import release_notebook
+from kitlib.grading.score import AnswerProblem, TestResult, score_notebook
+
+FEEDBACK_EXT = {"md": ".md", "html": ".html"}
+
+
+@dataclass
+class Options:
+    cell_timeout: float = 120
+    total_timeout: float = 900
+    max_output_chars: int = 200_000
+    isolation: str = "auto"            # auto | rbac | none (see sandbox.py, effective_isolation)
+    use_cluster: bool = True           # False: no namespace is made (no cluster running)
+    feedback_format: str = "md"
+
+    def limits(self) -> Limits:
+        return Limits(cell_timeout=self.cell_timeout, total_timeout=self.total_timeout,
+                      max_output_chars=self.max_output_chars)
+
+
+@dataclass
+class Job:
+    submission: str
+    source: str
+    student: str
+    out: str                   # the grading output folder
+    workdir: str               # scratch folder for this submission
+    options: dict = field(default_factory=dict)
+
+
+def namespace_aware(source) -> bool:
+    """Does the notebook work in the namespace the grader gives it ($KIT_NAMESPACE)?"""
+    return any("KIT_NAMESPACE" in c.source or "exercise_namespace(" in c.source for c in source.cells)
+
+
+def effective_isolation(isolation: str, source) -> str:
+    """``auto``: RBAC-limited credentials for notebooks that use $KIT_NAMESPACE; the
+    instructor's own for notebooks that make their own namespaces (those are then graded
+    one at a time, since their namespace names are fixed)."""
+    if isolation != "auto":
+        return isolation
+    return "rbac" if namespace_aware(source) else "none"
+
+
+def safe_part(text: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in text).strip("._")
+    return keep or "unknown"
+
+
+def feedback_path(out: Path, student: str, notebook: str, fmt: str) -> Path:
+    return Path(out) / "feedback" / safe_part(student) / (Path(notebook).stem + FEEDBACK_EXT[fmt])
+
+
+def graded_path(out: Path, student: str, notebook: str) -> Path:
+    return Path(out) / "autograded" / safe_part(student) / Path(notebook).name
+
+
+def kernel_environment(workdir: Path, extra: dict) -> dict:
+    """The kernel's environment: the grader's, with a private HOME and working state, the
+    grading flag, a fixed hash seed, and the namespace/credentials from the sandbox."""
+    from kitlib.grading.cases import GRADING_ENV
+    from kitlib.paths import cache_dir
+    home = Path(workdir) / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    for name in ("KIT_NAMESPACE", "JPY_PARENT_PID", "MPLBACKEND"):
+        env.pop(name, None)
+    env.update({"HOME": str(home), "KIT_CACHE_DIR": str(cache_dir()), GRADING_ENV: "1",
+                "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+                "IPYTHONDIR": str(home / ".ipython"), "MPLCONFIGDIR": str(home / ".matplotlib")})
+    env.update(extra)
+    return env
+
+
+def _copy_support(source: Path, into: Path) -> None:
+    support = source.with_suffix("")
+    if support.is_dir():
+        shutil.copytree(support, into / support.name, dirs_exist_ok=True)
+
+
+def grade(job: Job) -> dict:
+    """Grade ``job.submission``; write its feedback and graded notebook; return the report
+    (plain data, also the worker's result file)."""
+    opts = Options(**job.options)
+    source_path, sub_path = Path(job.source), Path(job.submission)
+    out, workdir = Path(job.out), Path(job.workdir)
+    source = m.read(source_path)
+    report = {"student": job.student, "notebook": source_path.name, "submission": str(sub_path),
+              "points": 0.0, "max_points": sum(m.points(c) for c in source.cells),
+              "tests": [], "problems": [], "notes": [], "run": {}, "error": ""}
+    try:
+        raw = sub_path.read_bytes()
+        submission = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as exc:
+        report["error"] = f"the submission could not be read as a notebook ({type(exc).__name__})"
+        return _finish(report, [], [], [], None, out, opts)
+    released = release_notebook(source)
+    nb, notes = prepare(submission, source, released)
+    run_dir = workdir / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _copy_support(source_path, run_dir)
+    extra = {}
+    api = ns = None
+    try:
+        if opts.use_cluster:
+            from kitlib.grading import sandbox
+            from kitlib.kube import api_client
+            api = api_client()
+            ns = sandbox.namespace_name(job.student, source_path.stem, raw)
+            ctx = sandbox.submission_namespace(api, ns, workdir,
+                                               effective_isolation(opts.isolation, source),
+                                               token_seconds=int(opts.total_timeout) + 600)
+            extra = ctx.__enter__()
+        env = kernel_environment(workdir, extra)
+        info = run_notebook(nb, run_dir, env, opts.limits(), pid_file=workdir / "kernel.pid")
+    finally:
+        if api is not None and ns is not None:
+            try:
+                ctx.__exit__(None, None, None)
+            except Exception as exc:
+                report.setdefault("warnings", []).append(f"namespace {ns} not removed: {exc}")
+    report["run"] = {"status": info.status, "message": info.message}
+    results, problems = score_notebook(nb, source)
+    return _finish(report, results, problems, notes, nb, out, opts)
+
+
+def _finish(report: dict, results: list[TestResult], problems: list[AnswerProblem],
+            notes: list[Note], nb, out: Path, opts: Options) -> dict:
+    report["points"] = round(sum(r.points for r in results), 2)
+    view = dict(report, tests=results, problems=problems, notes=notes)
+    text = render(view, opts.feedback_format)
+    path = feedback_path(out, report["student"], report["notebook"], opts.feedback_format)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    report["feedback"] = str(path)
+    if nb is not None:
+        graded = graded_path(out, report["student"], report["notebook"])
+        graded.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(graded))
+        report["graded_notebook"] = str(graded)
+    report["tests"] = [r.as_dict() for r in results]
+    report["problems"] = [asdict(p) for p in problems]
+    report["notes"] = [n.as_dict() for n in notes]
+    report["digest"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return report
+
+
+def run_job_file(path: Path) -> int:
+    """The worker's entry: read a job, grade it, write ``result.json`` next to it."""
+    path = Path(path)
+    job = Job(**json.loads(path.read_text()))
+    result_file = path.with_name("result.json")
+    try:
+        report = grade(job)
+    except Exception as exc:
+        import traceback
+        report = {"student": job.student, "notebook": Path(job.source).name,
+                  "submission": job.submission, "points": 0.0,
+                  "max_points": sum(m.points(c) for c in m.read(job.source).cells),
+                  "tests": [], "notes": [], "problems": [], "run": {},
+                  "error": f"the grader failed on this submission ({type(exc).__name__}: {exc})",
+                  "traceback": traceback.format_exc()}
+    tmp = result_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=1))
+    os.replace(tmp, result_file)
+    return 0

@@ -1,0 +1,68 @@
+"""Points from executed parts, and feedback that never shows hidden tests."""
+from kitlib.grading.feedback import render
+from kitlib.grading.integrity import Note
+from kitlib.grading.score import AnswerProblem, Part, score_test
+
+
+def summary(passed: int, total: int, title="checks", hidden=False, name="case"):
+    results = [{"name": f"{name} {i}", "passed": i < passed, "points": 1 if i < passed else 0,
+                "max_points": 1, "message": "" if i < passed else f"wrong {i}", "hidden": hidden}
+               for i in range(total)]
+    return {"title": title, "points": passed, "max_points": total, "results": results}
+
+
+def test_all_parts_ok_gives_full_points():
+    r = score_test("q", 4, [Part(False, "ok"), Part(True, "ok")])
+    assert (r.points, r.status) == (4, "passed")
+
+
+def test_a_raising_part_without_summary_scores_zero():
+    r = score_test("q", 4, [Part(False, "ok"), Part(True, "error", "AssertionError: x")])
+    assert (r.points, r.status) == (0, "failed")
+
+
+def test_failed_summaries_give_partial_credit():
+    parts = [Part(False, "ok", summaries=[summary(2, 2)]),
+             Part(True, "error", "AssertionError", summaries=[summary(1, 2)])]
+    r = score_test("q", 4, parts)
+    assert (r.points, r.status) == (3, "partial")
+
+
+def test_summary_passed_but_cell_raised_scores_zero():
+    r = score_test("q", 4, [Part(False, "error", "NameError: x", summaries=[summary(2, 2)])])
+    assert (r.points, r.status) == (0, "failed")
+
+
+def test_timeouts_and_parts_not_run_score_zero():
+    assert score_test("q", 2, [Part(False, "timeout", "interrupted")]).points == 0
+    r = score_test("q", 2, [Part(False, "not-run", "stopped"), Part(True, "not-run", "stopped")])
+    assert (r.points, r.status) == (0, "not run")
+    assert score_test("q", 2, []).status == "not run"
+
+
+def report(tests, fmt="md"):
+    return render({"student": "alice", "notebook": "nb.ipynb", "points": sum(t.points for t in tests),
+                   "max_points": sum(t.max_points for t in tests), "tests": tests,
+                   "problems": [AnswerProblem("q1-add", "raised <ValueError>")],
+                   "notes": [Note("tampered", "q1-tests", "the test cell 'q1-tests' was changed")],
+                   "run": {}}, fmt)
+
+
+def test_feedback_shows_public_checks_and_withholds_hidden_ones():
+    parts = [Part(False, "error", "AssertionError", summaries=[summary(1, 2, "public")]),
+             Part(True, "error", "AssertionError: SECRET message",
+                  summaries=[summary(0, 2, "SECRET title", hidden=True, name="SECRET case")])]
+    tests = [score_test("q1-tests", 4, parts), score_test("q2-tests", 2, [Part(True, "error", "SECRET")])]
+    for fmt in ("md", "html"):
+        text = report(tests, fmt)
+        assert "SECRET" not in text
+        assert "public: 1/2 points" in text and "wrong 1" in text
+        assert "hidden tests: failed" in text
+        assert "was changed" in text
+    assert "&lt;ValueError&gt;" in report(tests, "html")
+
+
+def test_hidden_cases_in_public_parts_are_nameless():
+    s = summary(0, 1, "public", hidden=True, name="SECRET case")
+    text = report([score_test("q", 1, [Part(False, "error", "AssertionError", summaries=[s])])])
+    assert "SECRET" not in text and "(hidden case)" in text
