@@ -36,9 +36,12 @@ def code(source: str, *, ignore_output: bool = False, tags: tuple[str, ...] = ()
 
 
 def graded(cell: nbformat.NotebookNode, grade_id: str, *, points: float = 0,
-           solution: bool = False, grade: bool = False, locked: bool = False) -> nbformat.NotebookNode:
+           solution: bool = False, grade: bool = False,
+           locked: bool | None = None) -> nbformat.NotebookNode:
     """Attach nbgrader metadata: solution cells (learner writes), grade cells (tests with
-    points), or locked read-only cells."""
+    points, locked unless they are also solution cells), or locked read-only cells."""
+    if locked is None:
+        locked = grade and not solution
     cell.metadata["nbgrader"] = {"schema_version": 3, "grade_id": grade_id, "solution": solution,
                                  "grade": grade, "locked": locked,
                                  **({"points": points} if grade else {})}

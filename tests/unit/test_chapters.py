@@ -55,6 +55,9 @@ def test_chapter_follows_conventions(path):
             assert meta["schema_version"] == 3 and meta["grade_id"]
             if meta.get("solution"):
                 assert "### BEGIN SOLUTION" in c.source and "### END SOLUTION" in c.source
+            elif meta.get("grade"):
+                assert meta.get("locked"), f"test cell {meta['grade_id']} must be locked"
+                assert meta.get("points", 0) > 0, f"test cell {meta['grade_id']} gives no points"
 
 
 def test_every_outline_id_is_cited_and_shown_by_a_running_cell():
