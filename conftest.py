@@ -65,3 +65,12 @@ def kubeconfig():
 def api(kubeconfig):
     from kitlib.kube import api_client
     return api_client(kubeconfig)
+
+
+@pytest.fixture
+def namespace(api):
+    """A fresh namespace for one test, deleted afterwards (with everything in it)."""
+    from kitlib.kube import delete_namespace, new_namespace
+    name = new_namespace(api, "it")
+    yield name
+    delete_namespace(api, name)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 
 from kubernetes import client, watch
@@ -23,13 +22,8 @@ from kitlib import kube
 IMAGE = "nginx:1.27"
 
 
-def new_namespace(api: client.ApiClient, prefix: str) -> str:
-    """A namespace of the chapter's own (labelled temporary); delete it with
-    ``kitlib.kube.delete_namespace``."""
-    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
-    client.CoreV1Api(api).create_namespace(
-        {"metadata": {"name": name, "labels": {"kitlib/temporary": "true"}}})
-    return name
+# A namespace of the chapter's own; delete it with kitlib.kube.delete_namespace.
+new_namespace = kube.new_namespace
 
 
 def deployment(name: str, replicas: int, image: str = IMAGE) -> dict:

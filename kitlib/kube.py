@@ -87,13 +87,20 @@ def apply(api: client.ApiClient, source: str | Path | dict | list,
     return applied
 
 
+def new_namespace(api: client.ApiClient, prefix: str = "kit") -> str:
+    """Create a fresh namespace ``<prefix>-<6 hex>`` labelled temporary and return its
+    name; delete it with ``delete_namespace`` (or use ``temp_namespace``)."""
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    client.CoreV1Api(api).create_namespace(
+        {"metadata": {"name": name, "labels": {"kitlib/temporary": "true"}}})
+    return name
+
+
 @contextlib.contextmanager
 def temp_namespace(api: client.ApiClient, prefix: str = "kit",
                    wait_deleted: bool = False) -> Iterator[str]:
     """A fresh namespace, deleted on exit (its pods and objects with it)."""
-    core = client.CoreV1Api(api)
-    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
-    core.create_namespace({"metadata": {"name": name, "labels": {"kitlib/temporary": "true"}}})
+    name = new_namespace(api, prefix)
     try:
         yield name
     finally:

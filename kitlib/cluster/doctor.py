@@ -1,7 +1,6 @@
 """`kit doctor`: a preflight of everything the kit needs, each problem with its fix."""
 from __future__ import annotations
 
-import os
 import platform
 import shutil
 import socket

@@ -16,7 +16,6 @@ import json
 import random
 import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Callable
 
 from kubernetes import client

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from kitlib.grading.score import MANUAL, NOT_RUN_STATUS, PASSED, TestResult
+from kitlib.grading.score import MANUAL, TestResult
 
 HIDDEN_SAY = "hidden tests: {state} (details are withheld until the assignment closes)"
 

@@ -35,7 +35,6 @@ def validate(path: Path, limits: Limits | None = None, report: Callable[[str], N
              use_cluster: bool = True) -> tuple[float, float]:
     """Run ``path`` and report; returns (points of public checks, points possible)."""
     from kitlib.grading.autograde import kernel_environment
-    from kitlib.grading.release import check_cells
     path = Path(path)
     original = m.read(path)
     edited = edited_cells(original)

@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 from kubernetes import client
 
+from kitlib import kube
+
 CONTROL_PLANE = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 
 
@@ -79,10 +81,5 @@ def docker_exec(container: str, *command: str, timeout: float = 60) -> str:
     return out.stdout
 
 
-def new_namespace(api: client.ApiClient, prefix: str) -> str:
-    """A fresh namespace for a chapter (labelled temporary); the chapter deletes it."""
-    import uuid
-    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
-    client.CoreV1Api(api).create_namespace(
-        {"metadata": {"name": name, "labels": {"kitlib/temporary": "true"}}})
-    return name
+# A fresh namespace for a chapter (labelled temporary); the chapter deletes it.
+new_namespace = kube.new_namespace

@@ -2,7 +2,6 @@
 here exercises one real control-plane component through the API."""
 import subprocess
 import time
-import uuid
 
 import pytest
 import yaml
@@ -22,15 +21,6 @@ def wait_for(predicate, timeout=60, interval=0.5, what="condition"):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-@pytest.fixture
-def namespace(api):
-    core = client.CoreV1Api(api)
-    name = f"it-{uuid.uuid4().hex[:8]}"
-    core.create_namespace({"metadata": {"name": name}})
-    yield name
-    core.delete_namespace(name)
 
 
 def test_api_reachable_with_pinned_version(api):

@@ -3,7 +3,6 @@ passes every check; deliberately wrong controllers, buggy code and the student v
 (solution removed) fail with a readable one-line reason."""
 import inspect
 import re
-import textwrap
 import threading
 
 import nbformat

@@ -9,13 +9,6 @@ from kitlib import kube
 pytestmark = pytest.mark.cluster
 
 
-@pytest.fixture
-def namespace(api):
-    ns = cv.new_namespace(api, "it-conv")
-    yield ns
-    kube.delete_namespace(api, ns)
-
-
 def test_deleted_pods_are_replaced_and_the_watch_sees_the_dip(api, namespace):
     rec = cv.ReplicaRecorder(api, namespace, "web")
     with rec:

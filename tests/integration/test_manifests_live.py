@@ -3,17 +3,14 @@ import pytest
 from kubernetes import client
 
 from kitlib import advantages, kube, manifests, multicontainer
-from kitlib.tour import where
 
 pytestmark = pytest.mark.cluster
 FILE = lambda name: manifests.chapter_file("04-pods-and-manifests", name)
 
 
 @pytest.fixture
-def ns(api):
-    name = where.new_namespace(api, "it-man")
-    yield name
-    kube.delete_namespace(api, name)
+def ns(namespace):
+    return namespace
 
 
 def test_reapplying_the_same_manifest_does_not_write(api, ns):

@@ -1,7 +1,6 @@
 """The kit's scheduler against a real API server: it binds through pods/binding, records
 events like kube-scheduler, leaves other schedulers' pods alone, survives binding
 conflicts, runs as a process, and the exercise's end-to-end check works both ways."""
-import os
 import signal
 import subprocess
 import sys

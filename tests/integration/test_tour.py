@@ -9,10 +9,8 @@ pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture
-def ns(api):
-    name = where.new_namespace(api, "it-tour")
-    yield name
-    kube.delete_namespace(api, name)
+def ns(namespace):
+    return namespace
 
 
 def test_three_ways_give_the_same_version(api, kubeconfig):

@@ -3,7 +3,6 @@ counting, error descriptions, the CRD file, and the chapter's solution cell."""
 import time
 
 import nbformat
-import pytest
 from kubernetes.client.exceptions import ApiException
 
 from kitlib.controller import (CRD_NAME, Expectations, controller_of, crd_manifest, is_active,

@@ -13,7 +13,6 @@ import pytest
 
 from kitlib.grading import run_cases
 from kitlib.scheduler import Status, checks
-from kitlib.scheduler import scenarios as S
 from kitlib.scheduler.framework import MAX_NODE_SCORE
 from kitlib.scheduler.plugins import tolerates
 from kitlib.scheduler.resources import pod_requests
