@@ -55,13 +55,22 @@ def namespace_aware(source) -> bool:
     return any("KIT_NAMESPACE" in c.source or "exercise_namespace(" in c.source for c in source.cells)
 
 
+CLUSTER_MARKERS = ("cluster.up(", "api_client(", "kubernetes", "kubectl", "KUBECONFIG")
+
+
+def uses_cluster(source) -> bool:
+    """Does the notebook itself talk to the cluster (beyond importing the checks)?"""
+    return any(marker in c.source for c in source.cells if c.cell_type == "code"
+               for marker in CLUSTER_MARKERS)
+
+
 def effective_isolation(isolation: str, source) -> str:
-    """``auto``: RBAC-limited credentials for notebooks that use $KIT_NAMESPACE; the
-    instructor's own for notebooks that make their own namespaces (those are then graded
-    one at a time, since their namespace names are fixed)."""
+    """``auto``: RBAC-limited credentials for notebooks that use $KIT_NAMESPACE or do not
+    use the cluster at all; the instructor's own only for notebooks that make their own
+    namespaces (each of those submissions is then graded alone, see batch.py)."""
     if isolation != "auto":
         return isolation
-    return "rbac" if namespace_aware(source) else "none"
+    return "none" if uses_cluster(source) and not namespace_aware(source) else "rbac"
 
 
 def safe_part(text: str) -> str:

@@ -171,20 +171,23 @@ def grade_all(paths: list[Path], sources: list[Path], out: Path, jobs: int = 2,
     report(f"grading {total} submission(s) with {jobs} worker(s); cell limit "
            f"{opts.cell_timeout:g}s, notebook limit {opts.total_timeout:g}s")
     exclusive = {}
-    for sub in subs:      # notebooks with fixed namespace names: one at a time
+    for sub in subs:      # notebooks that make their own namespaces: each submission alone
         if sub.source is not None and sub.source not in exclusive:
             from kitlib.grading.autograde import effective_isolation
             exclusive[sub.source] = effective_isolation(opts.isolation, m.read(sub.source)) == "none" \
                 and opts.use_cluster and opts.isolation == "auto"
             if exclusive[sub.source]:
                 report(f"{sub.source.name} makes its own namespaces (it does not use $KIT_NAMESPACE): "
-                       "its submissions run one at a time, with your credentials")
+                       "each of its submissions runs alone, with your credentials")
     try:
         while pending or running:
             while pending and len(running) < max(1, jobs):
-                blocked = any(exclusive.get(r.sub.source) for r in running)
+                # A submission graded with your credentials runs alone: nothing else runs
+                # beside it, so whatever it deletes cannot touch another's namespace.
+                if any(exclusive.get(r.sub.source) for r in running):
+                    break
                 pick = next((k for k, (_, s) in enumerate(pending)
-                             if not (blocked and exclusive.get(s.source))), None)
+                             if not (running and exclusive.get(s.source))), None)
                 if pick is None:
                     break
                 number, sub = pending.pop(pick)
