@@ -64,7 +64,13 @@ def wait_ready(kubeconfig: Path, expected_nodes: int, timeout: float, report: Re
             ready = sum(1 for n in nodes if _is_ready(n))
             state = f"{ready}/{expected_nodes} nodes Ready"
             if ready >= expected_nodes:
-                core.read_namespaced_service_account("default", "default", _request_timeout=5)
+                try:
+                    core.read_namespaced_service_account("default", "default", _request_timeout=5)
+                except client.exceptions.ApiException as exc:
+                    if exc.status != 404:
+                        raise
+                    state = "waiting for kube-controller-manager to make the default ServiceAccount"
+                    raise _NotYet(state) from None
                 missing = _components_without_leader(api_client(kubeconfig))
                 if missing:
                     state = f"waiting for {' and '.join(missing)} to start"
