@@ -12,6 +12,7 @@ a check at once with the controller's description of the error.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import time
@@ -35,6 +36,17 @@ LAST_CHAOS: dict = {}     # the chaos round's timeline, for plot_chaos()
 
 class Fatal(AssertionError):
     """The controller reports an error that retrying will not fix."""
+
+
+@contextlib.contextmanager
+def explained(when: str):
+    """Prefix a failed check's message with when it happened (a Fatal passes unchanged)."""
+    try:
+        yield
+    except Fatal:
+        raise
+    except AssertionError as exc:
+        raise AssertionError(f"{when}: {exc}") from None
 
 
 # ---------------------------------------------------------------------------- harness
@@ -207,12 +219,8 @@ def check_scale_down(api, reconcile):
         h.create("web", 4)
         h.converge("web", 4)
         h.scale("web", 1)
-        try:
+        with explained("after scaling 4 -> 1"):
             h.converge("web", 1)
-        except Fatal:
-            raise
-        except AssertionError as exc:
-            raise AssertionError(f"after scaling 4 -> 1: {exc}") from None
 
 
 def check_self_healing(api, reconcile):
@@ -222,12 +230,8 @@ def check_self_healing(api, reconcile):
         victims = sorted(before)[:2]
         for name in victims:
             h.delete_pod(name)
-        try:
+        with explained("after deleting 2 of 3 pods"):
             pods = h.converge("web", 3, stable=0.5)
-        except Fatal:
-            raise
-        except AssertionError as exc:
-            raise AssertionError(f"after deleting 2 of 3 pods: {exc}") from None
         names = {p["metadata"]["name"] for p in pods}
         assert not names & set(victims), "the deleted pods are still counted"
 
@@ -239,12 +243,8 @@ def check_status(api, reconcile):
         h.status_is("web", 2)
         h.scale("web", 3)
         h.converge("web", 3, ready=True)
-        try:
+        with explained("after scaling 2 -> 3"):
             h.status_is("web", 3)
-        except Fatal:
-            raise
-        except AssertionError as exc:
-            raise AssertionError(f"after scaling 2 -> 3: {exc}") from None
 
 
 def check_deletion(api, reconcile):
