@@ -97,13 +97,18 @@ def _fresh(cell):
     return new
 
 
+def _positions(nb) -> dict:
+    """grade_id -> index of each graded cell; recomputed after every insert, which shifts them."""
+    return {m.grade_id(c): i for i, c in enumerate(nb.cells) if m.is_graded(c)}
+
+
 def restore_locked_cells(nb, ctx: Context) -> None:
     """Every locked cell as released; edits and deletions are reported."""
     for index, original in enumerate(ctx.released.cells):
         if not m.is_locked(original):
             continue
         gid = m.grade_id(original)
-        where = {m.grade_id(c): i for i, c in enumerate(nb.cells) if m.is_graded(c)}
+        where = _positions(nb)
         kind = "test cell" if m.is_grade(original) else "read-only cell"
         if gid not in where:
             nb.cells.insert(_anchor(nb, ctx.released, index), _fresh(original))
@@ -122,7 +127,7 @@ def restore_missing_solutions(nb, ctx: Context) -> None:
         if not m.is_solution(original):
             continue
         gid = m.grade_id(original)
-        where = {m.grade_id(c): i for i, c in enumerate(nb.cells) if m.is_graded(c)}
+        where = _positions(nb)
         if gid not in where:
             nb.cells.insert(_anchor(nb, ctx.released, index), _fresh(original))
             ctx.note("missing", gid, f"the answer cell {gid!r} was deleted; it was graded as "
