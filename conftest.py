@@ -15,7 +15,7 @@ import pytest
 STATE = Path(tempfile.mkdtemp(prefix="kit-test-state-"))
 os.environ["KIT_STATE_DIR"] = str(STATE)        # inherited by notebook kernels too
 os.environ.pop("KIT_CLUSTER", None)          # the default name "kit", in a private state dir
-os.environ.setdefault("KIT_PROVIDER", "kwok")   # CI road; KIT_PROVIDER=kind on a Docker host
+os.environ.setdefault("KIT_PROVIDER", "kwok")   # the first CI run; `./course test` runs kind next
 os.environ["KIT_NO_PULL"] = "1"                 # tests never pull images
 os.environ.pop("KIT_KUBECONFIG", None)
 
@@ -39,9 +39,11 @@ def pytest_runtest_setup(item):
 
 def pytest_sessionfinish(session, exitstatus):
     from kitlib import cluster
+    from kitlib.cluster.dockerd import PrivateEngine
     from kitlib.cluster.processes import processes_under
     if _booted or (STATE / "clusters").exists():
         cluster.down()
+    PrivateEngine().stop()      # the kit's own Docker engine, if this session started one
     leftovers = processes_under(STATE)
     shutil.rmtree(STATE, ignore_errors=True)
     after = _KUBE_CONFIG.read_bytes() if _KUBE_CONFIG.exists() else None

@@ -52,9 +52,28 @@ def cmd_doctor(args) -> int:
 
 def cmd_tools(args) -> int:
     from kitlib.cluster import tools
-    paths = tools.ensure(args.groups or None, source=args.source)
+    groups = [g for g in args.groups if g not in ("node-image", "course-images")]
+    paths = tools.ensure(groups or None, source=args.source) if groups or not args.groups else {}
     for name, path in sorted(paths.items()):
         print(f"{name:24} {path}")
+    if set(args.groups) & {"node-image", "course-images"}:
+        from kitlib.cluster import course_images, nodeimage
+        from kitlib.cluster.providers.kind import use_engine
+        from kitlib.progress import reporter
+        from kitlib.cluster.dockerd import PrivateEngine
+        engine = PrivateEngine()
+        was_running = engine.running()
+        with reporter() as say:
+            private = use_engine(say)
+            try:
+                if "node-image" in args.groups:
+                    print(f"{'node-image':24} {nodeimage.build(say)}")
+                if "course-images" in args.groups:
+                    for image in course_images.table():
+                        print(f"{image:24} {course_images.build(image, say)}")
+            finally:
+                if private and not was_running:      # leave no engine running that we started
+                    engine.stop(say)
     return 0
 
 
@@ -64,6 +83,9 @@ def cmd_env(args) -> int:
     from kitlib.cluster.base import ClusterDir
     print(f"export KUBECONFIG={ClusterDir(cluster_name(args.name)).kubeconfig}")
     print(f"export PATH={tools.binary_path('kubectl').parent}:$PATH")
+    record = ClusterDir(cluster_name(args.name)).read()
+    if record and record.details.get("docker_host"):     # kind inside the kit's own engine
+        print(f"export DOCKER_HOST={record.details['docker_host']}")
     return 0
 
 
@@ -92,7 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("tools", help="download or build the pinned cluster tools")
-    p.add_argument("groups", nargs="*", help="kubernetes, etcd, kwok, kind (default: all)")
+    p.add_argument("groups", nargs="*",
+                   help="kubernetes, etcd, kwok, kind (the default), a node-side group, or "
+                        "node-image / course-images: build the kind node image or the course's "
+                        "images on this machine (starts the kit's own Docker engine if needed)")
     p.add_argument("--source", choices=["auto", "download", "build"])
     p.set_defaults(func=cmd_tools)
 

@@ -1,8 +1,10 @@
 """The few questions the kit asks a Docker engine, each bounded by a timeout."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from pathlib import Path
 
 from kitlib.cluster.base import ClusterError, Report
 
@@ -40,3 +42,24 @@ def pull(image: str, report: Report, timeout: float = 1200.0) -> None:
     if proc.returncode != 0:
         reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
         raise ClusterError(f"could not pull {image}: {reason}")
+
+
+def run(*args: str, timeout: float = 1800) -> str:
+    """``docker ARGS``; its output, or ClusterError with the end of its error text."""
+    try:
+        proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "DOCKER_BUILDKIT": "0"})
+    except subprocess.TimeoutExpired:
+        raise ClusterError(f"docker {args[0]} took longer than {timeout:.0f}s") from None
+    if proc.returncode != 0:
+        raise ClusterError(f"docker {args[0]} failed: {(proc.stderr or proc.stdout).strip()[-1500:]}")
+    return proc.stdout
+
+
+def build(tag: str, context: Path, dockerfile: str, labels: dict[str, str] | None = None) -> str:
+    """Build ``context`` with the classic builder and no network (every ``FROM`` is
+    ``scratch`` or a local image, so no step can reach a registry); return the tag."""
+    (context / "Dockerfile").write_text(dockerfile)
+    label_args = [a for k, v in (labels or {}).items() for a in ("--label", f"{k}={v}")]
+    run("build", "--quiet", "--network", "none", "-t", tag, *label_args, str(context))
+    return tag

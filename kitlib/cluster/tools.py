@@ -46,6 +46,8 @@ class ToolGroup:
     version: str                    # module version from the version table
     programs: tuple[tuple[str, str], ...]   # (binary name, Go main package)
     ldflags: str = ""
+    tags: str = ""                  # Go build tags
+    module_dir: str = ""            # wrapper folder under cluster/build/ (default: name)
 
     @property
     def binaries(self) -> tuple[str, ...]:
@@ -58,6 +60,10 @@ class ToolGroup:
     @property
     def cache_path(self) -> Path:
         return cache_dir() / "tools" / f"{self.name}-{self.version}-{_goos()}-{_goarch()}"
+
+    @property
+    def build_dir(self) -> Path:
+        return BUILD_DIR / (self.module_dir or self.name)
 
     def binary(self, name: str) -> Path:
         return self.cache_path / name
@@ -86,8 +92,16 @@ def _kube_ldflags(version: str) -> str:
     return "-s -w " + " ".join(flags)
 
 
+# What `kit tools` gets by default: the Docker-free cluster and the kind CLI.
+DEFAULT_GROUPS = ("kubernetes", "etcd", "kwok", "kind")
+# Built only for a kind node image made on this machine (`kit tools node-image`).
+NODE_GROUPS = ("kubernetes-node", "etcdctl", "containerd", "cri-tools", "cni-plugins", "coredns",
+               "flannel", "local-path-provisioner")
+
+
 def tool_groups() -> dict[str, ToolGroup]:
     v = versions_mod.load()
+    n = v.node_image
     return {
         "kubernetes": ToolGroup(
             "kubernetes", "k8s.io/kubernetes", v.kubernetes,
@@ -103,6 +117,36 @@ def tool_groups() -> dict[str, ToolGroup]:
                            ("kwokctl", "sigs.k8s.io/kwok/cmd/kwokctl")), "-s -w"),
         "kind": ToolGroup("kind", "sigs.k8s.io/kind", v.kind,
                           (("kind", "sigs.k8s.io/kind"),), "-s -w"),
+        "etcdctl": ToolGroup("etcdctl", "go.etcd.io/etcd/etcdctl/v3", v.etcd,
+                             (("etcdctl", "go.etcd.io/etcd/etcdctl/v3"),), "-s -w"),
+        # The node's own programs: built from the same Kubernetes wrapper module.
+        "kubernetes-node": ToolGroup(
+            "kubernetes-node", "k8s.io/kubernetes", v.kubernetes,
+            tuple((c, f"k8s.io/kubernetes/cmd/{c}") for c in ("kubelet", "kubeadm", "kube-proxy")),
+            _kube_ldflags(v.kubernetes), module_dir="kubernetes"),
+        "containerd": ToolGroup(
+            "containerd", "github.com/containerd/containerd/v2", n["containerd"],
+            tuple((c, f"github.com/containerd/containerd/v2/cmd/{c}") for c in
+                  ("containerd", "ctr", "containerd-shim-runc-v2")),
+            f"-s -w -X github.com/containerd/containerd/v2/version.Version={n['containerd']}",
+            tags="no_btrfs no_devmapper no_zfs no_aufs"),
+        "cri-tools": ToolGroup("cri-tools", "sigs.k8s.io/cri-tools", n["cri_tools"],
+                               (("crictl", "sigs.k8s.io/cri-tools/cmd/crictl"),),
+                               f"-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version={n['cri_tools']}"),
+        "cni-plugins": ToolGroup(
+            "cni-plugins", "github.com/containernetworking/plugins", n["cni_plugins"],
+            tuple((p.rsplit("/", 1)[1], f"github.com/containernetworking/plugins/plugins/{p}")
+                  for p in ("main/bridge", "main/loopback", "main/ptp", "ipam/host-local",
+                            "meta/portmap")), "-s -w"),
+        "coredns": ToolGroup("coredns", "github.com/coredns/coredns", n["coredns"],
+                             (("coredns", "github.com/coredns/coredns"),), "-s -w"),
+        "flannel": ToolGroup("flannel", "github.com/flannel-io/flannel", n["flannel"],
+                             (("flanneld", "github.com/flannel-io/flannel"),),
+                             f"-s -w -X github.com/flannel-io/flannel/pkg/version.Version={n['flannel']}"),
+        "local-path-provisioner": ToolGroup(
+            "local-path-provisioner", "github.com/rancher/local-path-provisioner",
+            n["local_path_provisioner"],
+            (("local-path-provisioner", "github.com/rancher/local-path-provisioner"),), "-s -w"),
     }
 
 
@@ -197,14 +241,14 @@ def go_binary() -> str:
 
 
 def build_group(group: ToolGroup, dest: Path, report: Report) -> None:
-    module_dir = BUILD_DIR / group.name
+    module_dir = group.build_dir
     if not (module_dir / "go.sum").is_file():
         raise ToolError(f"{module_dir}/go.sum is missing: run `python -m kitlib.cluster.wrappers`")
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly -buildvcs=false"}
     # One program: -o names the file. Several (all .../cmd/<name>): -o dir/ names them.
     out = str(dest / group.binaries[0]) if len(group.programs) == 1 else str(dest) + os.sep
     cmd = [go_binary(), "build", "-v", "-trimpath", "-ldflags", group.ldflags,
-           "-o", out, *group.packages]
+           *(["-tags", group.tags] if group.tags else []), "-o", out, *group.packages]
     report(f"building {group.name} {group.version} from Go modules "
            f"({', '.join(group.binaries)}); a cold build takes several minutes")
     started = time.monotonic()
@@ -234,7 +278,9 @@ def ensure(names: Iterable[str] | None = None, report: Report = print,
     if source not in ("auto", "download", "build"):
         raise ToolError(f"KIT_TOOLS_SOURCE must be auto, download or build, not {source!r}")
     paths: dict[str, Path] = {}
-    for name in (names or groups):
+    for name in (names or DEFAULT_GROUPS):
+        if name not in groups:
+            raise ToolError(f"no tool group {name!r}; choose from {', '.join(groups)}")
         group = groups[name]
         if not group.installed():
             _install(group, source, report)

@@ -13,7 +13,7 @@ from kitlib.paths import REPO_CLUSTER_DIR
 VERSIONS_FILE = REPO_CLUSTER_DIR / "versions.yaml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Versions:
     kubernetes: str          # e.g. "v1.37.0"
     kind: str
@@ -21,6 +21,8 @@ class Versions:
     kwok: str
     etcd: str
     python_kubernetes: str   # pip specifier for the official client
+    node_image: dict         # what a locally built kind node image is made of
+    course_images: dict      # image -> Debian packages it is built from when not pulled
 
     @property
     def kubernetes_minor(self) -> int:
@@ -49,4 +51,12 @@ def load(path: Path = VERSIONS_FILE) -> Versions:
             raise ValueError(f"{path}: {key} must look like v1.2.3, got {data[key]!r}")
     if "@sha256:" not in data["kind_node_image"]:
         raise ValueError(f"{path}: kind_node_image must be pinned by digest (@sha256:...)")
-    return Versions(**{k: str(v) for k, v in data.items()})
+    node = data["node_image"]
+    for key in ("containerd", "cri_tools", "cni_plugins", "coredns", "flannel",
+                "local_path_provisioner"):
+        if not _SEMVER.match(str(node.get(key, ""))):
+            raise ValueError(f"{path}: node_image.{key} must look like v1.2.3, got {node.get(key)!r}")
+    if not all(isinstance(p, list) and p for p in data["course_images"].values()):
+        raise ValueError(f"{path}: course_images maps each image to a list of Debian packages")
+    tables = ("node_image", "course_images")
+    return Versions(**{k: (v if k in tables else str(v)) for k, v in data.items()})

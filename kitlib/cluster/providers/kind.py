@@ -1,21 +1,28 @@
 """The kind provider: Kubernetes nodes as Docker containers, with real containers
-inside them. The main road for learners who have Docker."""
+inside them. The main road for learners who have Docker.
+
+The node image is the pinned ``kindest/node`` when it is here or can be pulled; otherwise
+(offline, no registry, ``KIT_NO_PULL``) the kit builds a compatible one on this machine
+(``kitlib.cluster.nodeimage``). Where no Docker engine runs but ``dockerd`` is installed and
+we are root, the kit starts a private engine of its own (``kitlib.cluster.dockerd``).
+"""
 from __future__ import annotations
 
 import os
 import subprocess
 from pathlib import Path
 
-from kitlib.cluster import docker, tools
+from kitlib.cluster import course_images, docker, nodeimage, tools
 from kitlib.cluster.base import ClusterError, Provider, Record
-from kitlib.cluster.processes import stop_all_under
+from kitlib.cluster.dockerd import PrivateEngine
 from kitlib.cluster.health import probe, wait_ready
+from kitlib.cluster.processes import stop_all_under
 from kitlib.cluster.versions import load as load_versions
 from kitlib.paths import REPO_CLUSTER_DIR
 
 KIND_CONFIG = REPO_CLUSTER_DIR / "kind-config.yaml"
 NO_PULL_ENV = "KIT_NO_PULL"
-IMAGE_ENV = "KIT_KIND_IMAGE"     # override the pinned node image (a mirror, a local build)
+IMAGE_ENV = "KIT_KIND_IMAGE"     # use exactly this node image (a mirror, your own build)
 
 
 def create_command(kind: Path, name: str, kubeconfig: Path, image: str,
@@ -31,41 +38,81 @@ def delete_command(kind: Path, name: str, kubeconfig: Path) -> list[str]:
 
 def missing_image_message(image: str, reason: str) -> str:
     return (f"the kind node image {image} is not on this machine and {reason}.\n"
-            f"Fix: with internet access run `docker pull {image}` and `kit up` again; "
+            f"Fix: with internet access run `docker pull {image}` and `kit up` again; unset "
+            f"{IMAGE_ENV} to let the kit build a node image here; "
             "or use the Docker-free provider: `kit up --provider kwok`.")
+
+
+def pulls_allowed() -> bool:
+    return not os.environ.get(NO_PULL_ENV)
+
+
+def engine_available() -> tuple[bool, str]:
+    """Could kind run here: an engine answers, or the kit may start its own?"""
+    ok, why = docker.engine_answers()
+    if ok:
+        return True, why
+    can, reason = PrivateEngine.can_start()
+    return can, ("the kit can start its own Docker engine" if can else f"{why}; {reason}")
+
+
+def use_engine(report) -> str | None:
+    """Make sure a Docker engine answers: the user's own, else the kit's private one
+    (started now). Returns the private engine's DOCKER_HOST, or None for the user's."""
+    ok, why = docker.engine_answers()
+    if ok:
+        return None
+    engine = PrivateEngine()
+    can, reason = engine.can_start()
+    if not can:
+        raise ClusterError(f"kind needs a running Docker engine, but {why}.\n"
+                           "Fix: start Docker (Docker Desktop, or `sudo systemctl start docker`), "
+                           "or use the Docker-free provider: `kit up --provider kwok`. "
+                           f"(The kit could not start its own engine: {reason}.)")
+    host = engine.start(report)
+    os.environ["DOCKER_HOST"] = host        # for kind, docker and kubectl-free helpers alike
+    return host
+
+
+def choose_node_image(report) -> tuple[str, str]:
+    """(image, how): the override, the pinned image (present or pulled), or a local build."""
+    override = os.environ.get(IMAGE_ENV)
+    if override:
+        if docker.image_present(override):
+            return override, f"{IMAGE_ENV}"
+        raise ClusterError(missing_image_message(override, f"{IMAGE_ENV} names it"))
+    pinned = load_versions().kind_node_image
+    if docker.image_present(pinned):
+        return pinned, "pinned, present"
+    if pulls_allowed():
+        try:
+            docker.pull(pinned, report, timeout=900)
+            return pinned, "pinned, pulled"
+        except ClusterError as exc:
+            report(f"cannot pull {pinned.split('@')[0]} ({str(exc)[:100]}); "
+                   "building a compatible node image here instead")
+    else:
+        report(f"{NO_PULL_ENV} is set: using a node image built on this machine")
+    return nodeimage.build(report), "built here"
 
 
 class KindProvider(Provider):
     name = "kind"
 
-    @property
-    def image(self) -> str:
-        return os.environ.get(IMAGE_ENV) or load_versions().kind_node_image
-
-    def preflight(self) -> None:
-        ok, why = docker.engine_answers()
-        if not ok:
-            raise ClusterError(f"kind needs a running Docker engine, but {why}.\n"
-                               "Fix: start Docker (Docker Desktop, or `sudo systemctl start "
-                               "docker`), or use the Docker-free provider: `kit up --provider kwok`.")
-
     def _kind(self) -> Path:
         return tools.ensure(["kind"], report=self.report)["kind"]
+
+    def preflight(self) -> None:
+        record = self.cluster.read()
+        host = (record.details.get("docker_host") if record else None)
+        if host and not os.environ.get("DOCKER_HOST"):
+            os.environ["DOCKER_HOST"] = host       # the private engine this cluster lives in
+        self._private_host = use_engine(self.report)
 
     def existing_clusters(self) -> list[str]:
         out = subprocess.run([str(self._kind()), "get", "clusters"], capture_output=True,
                              text=True, timeout=60)
         return out.stdout.split()
-
-    def ensure_image(self) -> None:
-        if docker.image_present(self.image):
-            return
-        if os.environ.get(NO_PULL_ENV):
-            raise ClusterError(missing_image_message(self.image, f"pulling is off ({NO_PULL_ENV} is set)"))
-        try:
-            docker.pull(self.image, self.report)
-        except ClusterError as exc:
-            raise ClusterError(missing_image_message(self.image, f"pulling failed: {exc}")) from None
 
     def up(self) -> None:
         self.preflight()
@@ -82,26 +129,33 @@ class KindProvider(Provider):
                 return
             self.report("removing an unfinished kind cluster from an earlier run")
             self._delete()
-        self.ensure_image()
+        image, how = choose_node_image(self.report)
         tools.ensure(["kubernetes"], report=self.report)     # kubectl, for the chapters
-        self.cluster.write(Record(self.cluster.name, self.name))
-        self.report(f"creating kind cluster {self.cluster.name!r} (1 control plane, 2 workers)")
-        cmd = create_command(self._kind(), self.cluster.name, self.cluster.kubeconfig, self.image)
+        details = {"image": image, "image_source": how, "docker_host": self._private_host}
+        self.cluster.write(Record(self.cluster.name, self.name, details=details))
+        self.report(f"creating kind cluster {self.cluster.name!r} (1 control plane, 2 workers) "
+                    f"from {image.split('@')[0]} ({how})")
+        cmd = create_command(self._kind(), self.cluster.name, self.cluster.kubeconfig, image)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         if proc.returncode != 0:
             raise ClusterError("kind create cluster failed:\n" + proc.stderr[-2000:])
-        wait_ready(self.cluster.kubeconfig, expected_nodes=3, timeout=180, report=self.report)
-        self.cluster.write(Record(self.cluster.name, self.name, phase="ready",
-                                  details={"image": self.image}))
+        course_images.load_into_kind(self._kind(), self.cluster.name,
+                                     pull=pulls_allowed() and how != "built here", report=self.report)
+        wait_ready(self.cluster.kubeconfig, expected_nodes=3, timeout=300, report=self.report)
+        self.cluster.write(Record(self.cluster.name, self.name, phase="ready", details=details))
 
     def _delete(self) -> None:
         cmd = delete_command(self._kind(), self.cluster.name, self.cluster.kubeconfig)
         subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
     def down(self) -> None:
-        if not self.cluster.read():
+        record = self.cluster.read()
+        if not record:
             self.report(f"no cluster {self.cluster.name!r} recorded; nothing to remove")
             return
+        host = record.details.get("docker_host")
+        if host:
+            os.environ["DOCKER_HOST"] = host
         ok, why = docker.engine_answers()
         if ok:
             self._delete()
@@ -109,7 +163,21 @@ class KindProvider(Provider):
             self.report(f"cannot reach Docker ({why}); forgetting the cluster record only")
         stop_all_under(self.cluster.path)      # the simulated-nodes helper, if started
         self.cluster.remove()
+        if host and not _clusters_using(host):
+            PrivateEngine().stop(self.report)
         self.report(f"cluster {self.cluster.name!r} removed")
 
     def running(self) -> tuple[bool, str]:
         return probe(self.cluster.kubeconfig)
+
+
+def _clusters_using(host: str) -> list[str]:
+    """Names of recorded kind clusters that live in the private engine at ``host``."""
+    from kitlib.cluster.base import ClusterDir
+    from kitlib.paths import state_dir
+    names = []
+    for path in (state_dir() / "clusters").glob("*/state.json"):
+        record = ClusterDir(path.parent.name).read()
+        if record and record.provider == "kind" and record.details.get("docker_host") == host:
+            names.append(record.name)
+    return names
