@@ -7,7 +7,6 @@ by a hypervisor; it boots its own kernel. From inside, the signs are the CPU's
 """
 from __future__ import annotations
 
-import glob
 import os
 import platform
 import re
@@ -19,10 +18,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kitlib.eras import procs
+from kitlib.eras import procs, vmimage
 
 DMI = Path("/sys/class/dmi/id")
 QEMU = "qemu-system-x86_64"
+ANSI = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|c)")    # SeaBIOS clears the screen
 
 
 def _read(path: Path) -> str | None:
@@ -43,7 +43,6 @@ def signs() -> list[dict]:
     """Each piece of evidence about virtualization on this machine, one row each."""
     cpuinfo = _read(Path("/proc/cpuinfo")) or ""
     dmi = [v for v in (_read(DMI / "sys_vendor"), _read(DMI / "product_name")) if v]
-    kvm = Path("/dev/kvm")
     return [
         {"evidence": "systemd-detect-virt --vm", "value": _detect_virt("--vm")},
         {"evidence": "systemd-detect-virt --container", "value": _detect_virt("--container")},
@@ -51,10 +50,16 @@ def signs() -> list[dict]:
          "value": ("present" if re.search(r"^flags\s*:.*\bhypervisor\b", cpuinfo, re.M) else "absent")
          if cpuinfo else "(no /proc/cpuinfo: not Linux)"},
         {"evidence": "/sys/class/dmi/id vendor/product", "value": " / ".join(dmi) if dmi else "(not exposed)"},
-        {"evidence": "/dev/kvm (can host hardware-accelerated VMs)",
-         "value": ("usable" if os.access(kvm, os.R_OK | os.W_OK) else "present, no access")
-         if kvm.exists() else "absent"},
+        {"evidence": "/dev/kvm (can host hardware-accelerated VMs)", "value": _kvm_state()},
     ]
+
+
+def _kvm_state() -> str:
+    if not os.path.exists("/dev/kvm"):
+        return "absent"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "present, no access"
+    return "usable" if kvm_usable() else "present, but the CPU has no vmx/svm: software KVM only"
 
 
 def verdict(rows: list[dict]) -> str:
@@ -71,12 +76,13 @@ def qemu() -> str | None:
     return shutil.which(QEMU)
 
 
-def kernel_image() -> Path | None:
-    """A kernel the VM can boot: the host's own from /boot, where it is readable."""
-    for path in sorted(glob.glob("/boot/vmlinuz*"), reverse=True):
-        if os.access(path, os.R_OK):
-            return Path(path)
-    return None
+def kvm_usable() -> bool:
+    """/dev/kvm we may open, on a CPU with hardware virtualization (vmx/svm). A /dev/kvm
+    without them is a software KVM (such as kvm_pvm inside a Firecracker VM) on which an
+    ordinary guest kernel hangs, so TCG emulation is the only choice there."""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    return bool(re.search(r"^flags\s*:.*\b(vmx|svm)\b", _read(Path("/proc/cpuinfo")) or "", re.M))
 
 
 def can_boot() -> tuple[bool, str]:
@@ -85,30 +91,38 @@ def can_boot() -> tuple[bool, str]:
     if not qemu():
         return False, (f"{QEMU} is not installed, so no VM is booted here. On Debian/Ubuntu "
                        "`apt-get install qemu-system-x86` provides it (on macOS: `brew install qemu`)")
-    if not kernel_image():
-        return False, "no readable kernel image in /boot for the VM to boot"
-    return True, f"{qemu()} with {kernel_image()}"
+    ok, why = vmimage.available()
+    return ok, f"{qemu()} with {why}" if ok else why
 
 
 @dataclass
 class Boot:
-    seconds: float               # from starting QEMU until the guest kernel gave up and QEMU exited
+    seconds: float               # from starting QEMU until the guest powered off and QEMU exited
     peak_mb: float               # QEMU's peak resident memory: guest RAM touched + QEMU itself
     accel: str
-    guest_banner: str            # the guest kernel's "Linux version ..." line
+    guest_banner: str            # the guest's /proc/version: "Linux version ..."
     last_line: str
+    guest_kernel: str            # the guest's `uname -r`
+    guest_machine: str           # the guest's `uname -m`
+    guest_mem_mb: float          # MemTotal in the guest: the -m size less what the kernel keeps
+    guest_processes: int         # everything in the guest's /proc: kernel threads and /init
+    guest_user_processes: int    # of those, userspace ones: /init and the commands it runs
+    init_seconds: float          # the guest's uptime when /init started: the kernel's boot
+    memory_mb: int               # the RAM the VM was given (-m)
 
 
-def boot_tiny_vm(kernel: Path | None = None, memory_mb: int = 128, timeout: float = 90,
-                 qemu_binary: str | None = None) -> Boot:
-    """Boot a VM with no disk: its own kernel starts on virtual hardware, finds no root
-    filesystem, panics, and (``panic=-1`` + ``-no-reboot``) QEMU exits. That is a full
-    machine start-up without an OS to run afterwards."""
-    kernel = kernel or kernel_image()
-    accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+def boot_tiny_vm(image: vmimage.VmImage | None = None, memory_mb: int = 128,
+                 timeout: float = 120, qemu_binary: str | None = None,
+                 accel: str | None = None, report=print) -> Boot:
+    """Boot a VM on the kit's Debian kernel and tiny initramfs: its /init reports what the
+    guest sees (its own kernel, memory and processes) and powers off, and QEMU exits.
+    The image is made on first use (see kitlib.eras.vmimage)."""
+    image = image or vmimage.ensure_vm_image(report)
+    accel = accel or ("kvm" if kvm_usable() else "tcg")
     cmd = [qemu_binary or qemu(), "-machine", f"accel={accel}", "-m", str(memory_mb),
            "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
-           "-kernel", str(kernel), "-append", "console=ttyS0 panic=-1 loglevel=4"]
+           "-kernel", str(image.kernel), "-initrd", str(image.initramfs),
+           "-append", "console=ttyS0 quiet panic=-1"]
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
         with procs.child(cmd, stdout=log, stderr=subprocess.STDOUT) as proc:
@@ -120,9 +134,17 @@ def boot_tiny_vm(kernel: Path | None = None, memory_mb: int = 128, timeout: floa
                 timer.cancel()
         seconds = time.perf_counter() - started
         log.seek(0)
-        text = log.read().decode(errors="replace")
+        text = ANSI.sub("", log.read().decode(errors="replace"))
     lines = [l.strip() for l in text.splitlines() if l.strip()]
-    banner = next((l for l in lines if "Linux version" in l), "")
-    if not banner:
-        raise RuntimeError(f"the VM did not boot a kernel: {text.strip()[-300:]}")
-    return Boot(seconds, peak, accel, banner, lines[-1] if lines else "")
+    seen = vmimage.parse_report(text)
+    if seen is None:
+        why = f"killed after {timeout:.0f} s" if seconds >= timeout else f"QEMU exited ({proc.returncode})"
+        panic = [l for l in lines[:-12] if "Kernel panic" in l][:1]    # above its call trace
+        raise RuntimeError(f"the VM never reported back ({why}, accel={accel}); "
+                           "last console lines:\n  " + "\n  ".join(panic + lines[-12:]))
+    return Boot(seconds, peak, accel, seen["version"], lines[-1],
+                guest_kernel=seen["release"], guest_machine=seen["machine"],
+                guest_mem_mb=int(seen["memtotal_kb"]) / 1024,
+                guest_processes=int(seen["processes"]),
+                guest_user_processes=int(seen["user_processes"]),
+                init_seconds=float(seen["init_uptime"]), memory_mb=memory_mb)
