@@ -129,3 +129,30 @@ def placement_rows(api: client.ApiClient, namespace: str, app: str) -> list[dict
 
 def per_node(rows: list[dict]) -> dict[str, int]:
     return dict(sorted(Counter(r["node"] for r in rows).items()))
+
+
+def plot_spread(counts: dict[str, int]):
+    """A bar per backend pod: how many of the requests it served."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 2.2))
+    names = [n.rsplit("-", 1)[-1] for n in counts]
+    ax.barh(names, list(counts.values()), color="#4c72b0")
+    ax.set_xlabel("requests served (from each pod's access log)")
+    ax.set_title("one Service, three pods: kube-proxy spreads new connections")
+    fig.tight_layout()
+    return fig
+
+
+def dynamic_claim(name: str, size: str = "16Mi") -> dict:
+    """A claim with no storageClassName: the cluster's default StorageClass provisions it."""
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}
+
+
+def once_pod(name: str, claim: str, command: str) -> dict:
+    """A pod that runs ``command`` once with the claim mounted at /data."""
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"restartPolicy": "Never",
+                     "containers": [{"name": name, "image": "busybox:1.36", "command": ["sh", "-c", command],
+                                     "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+                     "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]}}

@@ -45,28 +45,56 @@ def check_python_client() -> Check:
                  f"pip install 'kubernetes{spec}'")
 
 
-def check_docker(answers: Callable[[], tuple[bool, str]] = docker.engine_answers) -> Check:
+def check_docker(answers: Callable[[], tuple[bool, str]] = docker.engine_answers,
+                 can_start: Callable[[], tuple[bool, str]] | None = None) -> Check:
     ok, why = answers()
     if ok:
         return Check("docker", OK, f"{why}: the kind provider can run")
+    from kitlib.cluster.dockerd import PrivateEngine
+    can, _ = (can_start or PrivateEngine.can_start)()
+    if can:
+        return Check("docker", OK, f"{why}; `kit up --provider kind` starts the kit's own engine "
+                     "(root, dockerd installed)")
     return Check("docker", WARN, f"{why}: the Docker-free (kwok) provider will be used",
                  "for real containers install Docker and start it; otherwise nothing to do")
+
+
+def check_cgroups() -> Check:
+    """kind nodes on cgroup v1 need the kubelet's failCgroupV1: false (the kit's kind config
+    sets it); worth knowing when a chapter shows cgroup files."""
+    root = Path("/sys/fs/cgroup")
+    if (root / "cgroup.controllers").exists():
+        return Check("cgroups", OK, "v2 (unified)")
+    if (root / "unified").exists() or (root / "memory").exists():
+        kind = "hybrid (v1 controllers, v2 for systemd)" if (root / "unified").exists() else "v1"
+        return Check("cgroups", OK, f"{kind}: kind nodes run with failCgroupV1: false")
+    return Check("cgroups", OK, "no cgroup filesystem here (not Linux?)")
 
 
 def check_kind_image(docker_ok: bool) -> Check:
     image = load_versions().kind_node_image
     if not docker_ok:
         return Check("kind node image", OK, "not needed without Docker")
+    from kitlib.cluster import nodeimage
     if docker.image_present(image):
-        return Check("kind node image", OK, f"{image.split('@')[0]} present")
+        return Check("kind node image", OK, f"pinned {image.split('@')[0]} present")
+    if docker.image_present(nodeimage.image_ref()):
+        return Check("kind node image", OK, f"built here: {nodeimage.image_ref()}")
     return Check("kind node image", WARN, f"{image.split('@')[0]} not pulled yet",
-                 f"`kit up` pulls it (about 1 GB); or `docker pull {image}`")
+                 "`kit up --provider kind` pulls it (about 1 GB), or builds one here where it "
+                 "cannot be pulled (`kit tools node-image`: 15-25 minutes, about 3 GB of disk)")
 
 
 def check_tools() -> list[Check]:
     checks = []
     have_go = shutil.which("go") is not None
-    for name, info in tools.versions_report().items():
+    report = tools.versions_report()
+    node = [name for name in tools.NODE_GROUPS if report[name]["installed"]]
+    checks.append(Check("kind node parts", OK, f"{len(node)} of {len(tools.NODE_GROUPS)} built "
+                        "(only needed to build a kind node image here)"))
+    for name, info in report.items():
+        if name in tools.NODE_GROUPS:
+            continue
         if info["installed"]:
             checks.append(Check(f"tool {name}", OK, f"{info['version']} in {info['path']}"))
         else:
@@ -96,7 +124,8 @@ def check_disk() -> Check:
     free = shutil.disk_usage(probe_dir).free
     status = OK if free >= 5 * GiB else (WARN if free >= 2 * GiB else FAIL)
     return Check("disk", status, f"{free / GiB:.1f} GiB free under {probe_dir}",
-                 "" if status == OK else "free some space: tools and images need about 5 GiB")
+                 "" if status == OK else "free some space: tools need about 5 GiB, a node "
+                 "image built here about 3 GiB more")
 
 
 def check_inotify() -> Check:
@@ -139,8 +168,9 @@ def check_kubeconfig_untouched() -> Check:
 
 def run_checks() -> list[Check]:
     docker_check = check_docker()
-    return [check_python(), check_python_client(), docker_check,
-            check_kind_image(docker_check.status == OK), *check_tools(), check_memory(),
+    engine_ok = docker.engine_answers()[0]
+    return [check_python(), check_python_client(), docker_check, check_cgroups(),
+            check_kind_image(engine_ok), *check_tools(), check_memory(),
             check_disk(), check_inotify(), check_loopback_ports(), check_kubeconfig_untouched()]
 
 

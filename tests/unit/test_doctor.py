@@ -5,8 +5,15 @@ from kitlib.cluster import doctor
 
 
 def test_docker_absent_is_a_warning_with_a_fix():
-    check = doctor.check_docker(lambda: (False, "the docker command is not installed"))
+    check = doctor.check_docker(lambda: (False, "the docker command is not installed"),
+                                lambda: (False, "dockerd is not installed"))
     assert check.status == doctor.WARN and "kwok" in check.detail and check.fix
+
+
+def test_no_engine_but_one_can_be_started_is_fine():
+    check = doctor.check_docker(lambda: (False, "the Docker engine is not reachable"),
+                                lambda: (True, "root with dockerd installed"))
+    assert check.status == doctor.OK and "starts the kit's own engine" in check.detail
 
 
 def test_docker_present_is_ok():

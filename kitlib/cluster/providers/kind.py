@@ -136,9 +136,7 @@ class KindProvider(Provider):
         self.report(f"creating kind cluster {self.cluster.name!r} (1 control plane, 2 workers) "
                     f"from {image.split('@')[0]} ({how})")
         cmd = create_command(self._kind(), self.cluster.name, self.cluster.kubeconfig, image)
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-        if proc.returncode != 0:
-            raise ClusterError("kind create cluster failed:\n" + proc.stderr[-2000:])
+        run_reporting(cmd, self.report, "kind create cluster", timeout=900)
         course_images.load_into_kind(self._kind(), self.cluster.name,
                                      pull=pulls_allowed() and how != "built here", report=self.report)
         wait_ready(self.cluster.kubeconfig, expected_nodes=3, timeout=300, report=self.report)
@@ -169,6 +167,27 @@ class KindProvider(Provider):
 
     def running(self) -> tuple[bool, str]:
         return probe(self.cluster.kubeconfig)
+
+
+def run_reporting(cmd: list[str], report, what: str, timeout: float) -> None:
+    """Run ``cmd``, passing its progress lines (kind's "✓ Preparing nodes" …) to ``report``;
+    raise ClusterError with the end of its output if it fails."""
+    import time
+    lines: list[str] = []
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        line = raw.strip().lstrip("✓•✗ ").strip()
+        if line and line not in lines[-1:]:
+            lines.append(line)
+            if line[0].isupper():                  # kind's step lines, not its hints
+                report(f"  kind: {line}")
+        if time.monotonic() - started > timeout:
+            proc.kill()
+            raise ClusterError(f"{what} took longer than {timeout:.0f}s")
+    if proc.wait() != 0:
+        raise ClusterError(f"{what} failed:\n" + "\n".join(lines[-25:]))
 
 
 def _clusters_using(host: str) -> list[str]:
