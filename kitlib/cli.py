@@ -79,9 +79,11 @@ def cmd_tools(args) -> int:
 
 def cmd_env(args) -> int:
     """Print shell exports that point kubectl at the kit's cluster (eval "$(kit env)")."""
-    from kitlib.cluster import cluster_name, tools
+    from shlex import quote
+    from kitlib.cluster import KUBECACHEDIR_ENV, cluster_name, kubectl_cache_dir, tools
     from kitlib.cluster.base import ClusterDir
-    print(f"export KUBECONFIG={ClusterDir(cluster_name(args.name)).kubeconfig}")
+    print(f"export KUBECONFIG={quote(str(ClusterDir(cluster_name(args.name)).kubeconfig))}")
+    print(f"export {KUBECACHEDIR_ENV}={quote(str(kubectl_cache_dir()))}")   # not ~/.kube/cache
     print(f"export PATH={tools.binary_path('kubectl').parent}:$PATH")
     record = ClusterDir(cluster_name(args.name)).read()
     if record and record.details.get("docker_host"):     # kind inside the kit's own engine

@@ -13,6 +13,7 @@ recorded, else picks kind when a Docker engine answers, else kwok, and says why.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Callable
 
 from kitlib.cluster import docker
@@ -20,10 +21,12 @@ from kitlib.cluster.base import DEFAULT_NAME, ClusterDir, ClusterError, Provider
 from kitlib.cluster.providers.existing import KUBECONFIG_ENV, ExistingProvider
 from kitlib.cluster.providers.kind import KindProvider
 from kitlib.cluster.providers.kwok import KwokProvider
+from kitlib.paths import state_dir
 
 PROVIDERS: dict[str, type[Provider]] = {
     "kind": KindProvider, "kwok": KwokProvider, "existing": ExistingProvider}
 PROVIDER_ENV, NAME_ENV = "KIT_PROVIDER", "KIT_CLUSTER"
+KUBECACHEDIR_ENV = "KUBECACHEDIR"     # kubectl's discovery cache (default ~/.kube/cache)
 ALIASES = {"docker-free": "kwok", "dockerfree": "kwok"}
 
 __all__ = ["up", "down", "status", "choose_provider", "ClusterError", "PROVIDERS"]
@@ -61,10 +64,17 @@ def _provider(requested: str | None, name: str | None, report) -> Provider:
     return PROVIDERS[chosen](ClusterDir(cluster_name(name)), report)
 
 
+def kubectl_cache_dir() -> Path:
+    """Where kubectl keeps its discovery cache for the kit's clusters (set as $KUBECACHEDIR)."""
+    return state_dir() / "kubectl-cache"
+
+
 def _use_in_this_process(cluster: ClusterDir) -> None:
-    """Point this process (and `!kubectl` cells) at the kit's kubeconfig and tools."""
+    """Point this process (and `!kubectl` cells) at the kit's kubeconfig and tools; kubectl's
+    discovery cache goes to the kit's state directory, not ~/.kube/cache."""
     from kitlib.cluster.tools import binary_path
     os.environ["KUBECONFIG"] = str(cluster.kubeconfig)
+    os.environ[KUBECACHEDIR_ENV] = str(kubectl_cache_dir())
     kubectl_dir = str(binary_path("kubectl").parent)
     if kubectl_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = kubectl_dir + os.pathsep + os.environ.get("PATH", "")
@@ -93,9 +103,18 @@ def down(name: str | None = None, report=None) -> None:
         record = cluster.read()
         if record is None and not cluster.path.exists():
             say(f"no cluster {cluster.name!r} recorded; nothing to remove")
-            return
-        provider = record.provider if record else "kwok"   # partial kwok state has no record
-        PROVIDERS[provider](cluster, say).down()
+        else:
+            provider = record.provider if record else "kwok"   # partial kwok state has no record
+            PROVIDERS[provider](cluster, say).down()
+        _remove_if_empty(cluster.path.parent)          # <state>/clusters, when nothing is left
+
+
+def _remove_if_empty(directory: Path) -> None:
+    """Remove ``directory`` only if it is empty (rmdir never deletes contents)."""
+    try:
+        directory.rmdir()          # only ever removes an empty directory
+    except OSError:
+        pass
 
 
 def status(name: str | None = None) -> Status:

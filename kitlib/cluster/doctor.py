@@ -1,6 +1,7 @@
 """`kit doctor`: a preflight of everything the kit needs, each problem with its fix."""
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 import socket
@@ -128,21 +129,32 @@ def check_disk() -> Check:
                  "image built here about 3 GiB more")
 
 
-def check_inotify() -> Check:
-    """kind's known issue: too few inotify watches/instances break its nodes."""
+def check_inotify(kind_possible: bool = True) -> Check:
+    """kind's known issue: too few inotify watches/instances break its nodes. Only kind: with
+    no Docker engine (and none the kit can start) the Docker-free provider is used instead."""
     base = Path("/proc/sys/fs/inotify")
     if platform.system() != "Linux" or not base.exists():
         return Check("inotify", OK, "not Linux: nothing to check")
     watches = int((base / "max_user_watches").read_text())
     instances = int((base / "max_user_instances").read_text())
+    values = f"max_user_watches={watches}, max_user_instances={instances}"
     if watches >= 524288 and instances >= 512:
-        return Check("inotify", OK, f"max_user_watches={watches}, max_user_instances={instances}")
-    return Check("inotify", WARN, f"max_user_watches={watches}, max_user_instances={instances} "
-                 "(kind clusters may fail)",
+        return Check("inotify", OK, values)
+    if not kind_possible:
+        return Check("inotify", OK, f"{values}: low, but this matters only for kind, "
+                     "which cannot run here (no Docker engine)")
+    return Check("inotify", WARN, f"{values} (kind clusters may fail)",
                  "sudo sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512")
 
 
-def check_loopback_ports() -> Check:
+def in_jupyter_kernel() -> bool:
+    """Are we running inside a Jupyter kernel (a chapter's `kit doctor` cell, say)?"""
+    return (any(os.environ.get(var) for var in ("JPY_PARENT_PID", "JPY_SESSION_NAME",
+                                                  "JUPYTER_SERVER_ROOT"))
+            or "ipykernel" in sys.modules)
+
+
+def check_loopback_ports(in_jupyter: Callable[[], bool] = in_jupyter_kernel) -> Check:
     try:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -150,9 +162,13 @@ def check_loopback_ports() -> Check:
     except OSError as exc:
         return Check("ports", FAIL, f"cannot listen on 127.0.0.1 ({exc})",
                      "the cluster listens on loopback: check firewall or sandbox settings")
-    detail = "can listen on 127.0.0.1; " + ("8888 free for JupyterLab" if jupyter_free
-                                           else "8888 busy: JupyterLab will pick another port")
-    return Check("ports", OK, detail)
+    if jupyter_free:
+        port = "8888 free for JupyterLab"
+    elif in_jupyter():
+        port = "8888 is in use, probably by this JupyterLab"
+    else:
+        port = "8888 busy: JupyterLab will pick another port"
+    return Check("ports", OK, f"can listen on 127.0.0.1; {port}")
 
 
 def _port_free(port: int) -> bool:
@@ -167,11 +183,13 @@ def check_kubeconfig_untouched() -> Check:
 
 
 def run_checks() -> list[Check]:
-    docker_check = check_docker()
-    engine_ok = docker.engine_answers()[0]
-    return [check_python(), check_python_client(), docker_check, check_cgroups(),
-            check_kind_image(engine_ok), *check_tools(), check_memory(),
-            check_disk(), check_inotify(), check_loopback_ports(), check_kubeconfig_untouched()]
+    engine = docker.engine_answers()            # asked once: it can take seconds
+    from kitlib.cluster.dockerd import PrivateEngine
+    kind_possible = engine[0] or PrivateEngine.can_start()[0]
+    return [check_python(), check_python_client(), check_docker(lambda: engine), check_cgroups(),
+            check_kind_image(engine[0]), *check_tools(), check_memory(),
+            check_disk(), check_inotify(kind_possible), check_loopback_ports(),
+            check_kubeconfig_untouched()]
 
 
 def render(checks: list[Check]) -> str:
