@@ -48,6 +48,7 @@ class ToolGroup:
     ldflags: str = ""
     tags: str = ""                  # Go build tags
     module_dir: str = ""            # wrapper folder under cluster/build/ (default: name)
+    cgo: bool = False               # needs C (then linked statically, as upstream does)
 
     @property
     def binaries(self) -> tuple[str, ...]:
@@ -140,9 +141,11 @@ def tool_groups() -> dict[str, ToolGroup]:
                             "meta/portmap")), "-s -w"),
         "coredns": ToolGroup("coredns", "github.com/coredns/coredns", n["coredns"],
                              (("coredns", "github.com/coredns/coredns"),), "-s -w"),
+        # flannel's UDP backend (linked in on amd64) is C; its Makefile builds with cgo, static.
         "flannel": ToolGroup("flannel", "github.com/flannel-io/flannel", n["flannel"],
                              (("flanneld", "github.com/flannel-io/flannel"),),
-                             f"-s -w -X github.com/flannel-io/flannel/pkg/version.Version={n['flannel']}"),
+                             f"-s -w -X github.com/flannel-io/flannel/pkg/version.Version={n['flannel']}"
+                             ' -extldflags "-static"', cgo=True),
         "local-path-provisioner": ToolGroup(
             "local-path-provisioner", "github.com/rancher/local-path-provisioner",
             n["local_path_provisioner"],
@@ -244,7 +247,8 @@ def build_group(group: ToolGroup, dest: Path, report: Report) -> None:
     module_dir = group.build_dir
     if not (module_dir / "go.sum").is_file():
         raise ToolError(f"{module_dir}/go.sum is missing: run `python -m kitlib.cluster.wrappers`")
-    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly -buildvcs=false"}
+    env = {**os.environ, "CGO_ENABLED": "1" if group.cgo else "0",
+           "GOFLAGS": "-mod=readonly -buildvcs=false"}
     # One program: -o names the file. Several (all .../cmd/<name>): -o dir/ names them.
     out = str(dest / group.binaries[0]) if len(group.programs) == 1 else str(dest) + os.sep
     cmd = [go_binary(), "build", "-v", "-trimpath", "-ldflags", group.ldflags,
@@ -255,16 +259,19 @@ def build_group(group: ToolGroup, dest: Path, report: Report) -> None:
     proc = subprocess.Popen(cmd, cwd=module_dir, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     tail: list[str] = []
+    errors: list[str] = []       # `go build -v` names each package; errors are the other lines
     count = 0
     assert proc.stdout is not None
     for line in proc.stdout:
         tail = (tail + [line.rstrip()])[-30:]
+        if line.startswith(("#", "go:")) or ".go:" in line:
+            errors = (errors + [line.rstrip()])[-40:]
         count += 1
         if count % 200 == 0:
             report(f"  {group.name}: {count} packages compiled, "
                    f"{time.monotonic() - started:.0f}s")
     if proc.wait() != 0:
-        raise ToolError(f"building {group.name} failed:\n" + "\n".join(tail))
+        raise ToolError(f"building {group.name} failed:\n" + "\n".join(errors or tail))
     report(f"built {group.name} in {time.monotonic() - started:.0f}s")
 
 
@@ -308,7 +315,8 @@ def _install_locked(group: ToolGroup, source: str, report: Report) -> None:
         staging = Path(tmp) / "bin"
         staging.mkdir()
         errors = []
-        for how in (["download", "build"] if source == "auto" else [source]):
+        ways = {"auto": ["download", "build"] if _release_urls(group) else ["build"]}
+        for how in ways.get(source, [source]):
             try:
                 (download_group if how == "download" else build_group)(group, staging, report)
                 break

@@ -92,40 +92,82 @@ def test_kind_config_has_one_control_plane_and_two_workers():
 
 
 def test_kind_without_docker_fails_fast_with_a_fix(monkeypatch):
+    from kitlib.cluster.dockerd import PrivateEngine
     monkeypatch.setattr(docker, "engine_answers", docker_down)
+    monkeypatch.setattr(PrivateEngine, "can_start", staticmethod(lambda: (False, "needs root")))
     provider = kind_mod.KindProvider(ClusterDir("kit"), report=lambda m: None)
     with pytest.raises(ClusterError) as err:
         provider.up()
     assert "needs a running Docker engine" in str(err.value)
-    assert "--provider kwok" in str(err.value)
+    assert "--provider kwok" in str(err.value) and "needs root" in str(err.value)
 
 
-def test_kind_missing_image_without_pull_fails_fast(monkeypatch):
+def test_kind_without_docker_starts_the_kits_own_engine_where_it_may(monkeypatch):
+    from kitlib.cluster.dockerd import PrivateEngine
+    monkeypatch.setattr(docker, "engine_answers", docker_down)
+    monkeypatch.setattr(PrivateEngine, "can_start", staticmethod(lambda: (True, "root")))
+    started = []
+    monkeypatch.setattr(PrivateEngine, "start", lambda self, report: started.append(self.host) or self.host)
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    host = kind_mod.use_engine(lambda m: None)
+    assert started == [host] and host.startswith("unix://") and host.endswith("/dockerd/docker.sock")
+    import os
+    assert os.environ["DOCKER_HOST"] == host
+
+
+def test_kind_missing_override_image_fails_fast_without_pulling(monkeypatch):
+    monkeypatch.setenv("KIT_KIND_IMAGE", "example/node:missing")
+    monkeypatch.setattr(docker, "image_present", lambda image: False)
+    pulls, builds = [], []
+    monkeypatch.setattr(docker, "pull", lambda *a, **k: pulls.append(a))
+    monkeypatch.setattr(kind_mod.nodeimage, "build", lambda report: builds.append(1))
+    with pytest.raises(ClusterError, match=r"(?s)example/node:missing is not on this machine.*KIT_KIND_IMAGE"):
+        kind_mod.choose_node_image(lambda m: None)
+    assert pulls == [] and builds == []
+
+
+def test_kind_without_pulls_builds_the_node_image_here(monkeypatch):
+    monkeypatch.delenv("KIT_KIND_IMAGE", raising=False)
     monkeypatch.setenv("KIT_NO_PULL", "1")
     monkeypatch.setattr(docker, "image_present", lambda image: False)
     pulls = []
     monkeypatch.setattr(docker, "pull", lambda *a, **k: pulls.append(a))
-    provider = kind_mod.KindProvider(ClusterDir("kit"), report=lambda m: None)
-    with pytest.raises(ClusterError, match=r"(?s)not on this machine.*docker pull kindest/node"):
-        provider.ensure_image()
+    monkeypatch.setattr(kind_mod.nodeimage, "build", lambda report: "kitlib/node:v1.37.0-abc")
+    assert kind_mod.choose_node_image(lambda m: None) == ("kitlib/node:v1.37.0-abc", "built here")
     assert pulls == []
 
 
-def test_kind_failed_pull_says_what_to_do(monkeypatch):
+def test_kind_failed_pull_falls_back_to_a_local_build(monkeypatch):
     monkeypatch.delenv("KIT_NO_PULL", raising=False)
+    monkeypatch.delenv("KIT_KIND_IMAGE", raising=False)
     monkeypatch.setattr(docker, "image_present", lambda image: False)
 
     def failing_pull(image, report, timeout=0):
         raise ClusterError("could not pull: no route to registry")
 
+    said = []
     monkeypatch.setattr(docker, "pull", failing_pull)
-    provider = kind_mod.KindProvider(ClusterDir("kit"), report=lambda m: None)
-    with pytest.raises(ClusterError, match=r"(?s)pulling failed.*--provider kwok"):
-        provider.ensure_image()
+    monkeypatch.setattr(kind_mod.nodeimage, "build", lambda report: "kitlib/node:v1.37.0-abc")
+    assert kind_mod.choose_node_image(said.append)[1] == "built here"
+    assert any("building a compatible node image here" in line for line in said)
+
+
+def test_kind_uses_the_pinned_image_when_present(monkeypatch):
+    monkeypatch.delenv("KIT_KIND_IMAGE", raising=False)
+    monkeypatch.setattr(docker, "image_present", lambda image: image.startswith("kindest/node"))
+    image, how = kind_mod.choose_node_image(lambda m: None)
+    assert image.startswith("kindest/node:v1.37.0@sha256:") and how == "pinned, present"
+
+
+def test_kind_config_tolerates_cgroup_v1_hosts():
+    config = yaml.safe_load(kind_mod.KIND_CONFIG.read_text())
+    patches = [yaml.safe_load(p) for p in config["kubeadmConfigPatches"]]
+    assert {"kind": "KubeletConfiguration", "failCgroupV1": False} in patches
 
 
 def test_kind_refuses_a_cluster_it_did_not_create(monkeypatch):
     monkeypatch.setattr(docker, "engine_answers", docker_up)
+    monkeypatch.setattr(kind_mod.tools, "ensure", lambda *a, **k: {"kind": Path("/bin/true")})
     provider = kind_mod.KindProvider(ClusterDir("kit"), report=lambda m: None)
     monkeypatch.setattr(provider, "existing_clusters", lambda: ["kit"])
     with pytest.raises(ClusterError, match="did not create; it is left alone"):

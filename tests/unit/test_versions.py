@@ -48,11 +48,11 @@ def test_environment_yml_agrees():
 @pytest.mark.parametrize("group", list(tool_groups()))
 def test_wrapper_modules_match_table(group):
     g = tool_groups()[group]
-    gomod = (BUILD_DIR / group / "go.mod").read_text()
+    gomod = (g.build_dir / "go.mod").read_text()
     assert re.search(rf"^require {re.escape(g.module)} {re.escape(g.version)}$", gomod, re.M)
-    assert (BUILD_DIR / group / "go.sum").stat().st_size > 0
+    assert (g.build_dir / "go.sum").stat().st_size > 0
     for package in g.packages:
-        assert f'"{package}"' in (BUILD_DIR / group / "tools.go").read_text()
+        assert f'"{package}"' in (g.build_dir / "tools.go").read_text()
 
 
 def test_kubernetes_wrapper_replaces_staging_with_published_modules():

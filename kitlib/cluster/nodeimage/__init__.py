@@ -147,7 +147,7 @@ def build(report: Report = print) -> str:
                         (kind_base_files() / CONTAINERD_CONFIG).read_text()).group(1)
     from kitlib.cluster import course_images
     helper = course_images.build("busybox", report)
-    images = components.build_all(bins, versions, key(), sandbox, report) + [helper]
+    images = components.build_all(bins, versions, sandbox, report) + [helper]
     rootfs = debian.rootfs_tar(versions.node_image["debian"], recipe.NODE_PACKAGES, report)
     staged = f"kitlib/node-staging:{key()}"
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from kitlib.cluster import docker
-from kitlib.cluster.artifacts import link_or_copy
+from kitlib.cluster.artifacts import content_key, link_or_copy
 from kitlib.cluster.base import ClusterError, Report
 from kitlib.cluster.nodeimage import debian, recipe
 from kitlib.paths import REPO_CLUSTER_DIR
@@ -71,11 +71,11 @@ def _scratch(tag: str, files: dict[str, Path], entrypoint: str | None = None) ->
         return docker.build(tag, ctx, "".join(lines))
 
 
-def network_base(suite: str, key: str, report: Report) -> str:
-    tag = f"kitlib/network-base:{key}"
+def network_base(suite: str, report: Report) -> str:
+    rootfs = debian.rootfs_tar(suite, recipe.NETWORK_PACKAGES, report)
+    tag = f"kitlib/network-base:{content_key([rootfs.name, IPTABLES_WRAPPER])}"
     if docker.image_present(tag):
         return tag
-    rootfs = debian.rootfs_tar(suite, recipe.NETWORK_PACKAGES, report)
     with tempfile.TemporaryDirectory() as tmp:
         ctx = Path(tmp)
         link_or_copy(rootfs, ctx / "rootfs.tar")
@@ -89,7 +89,7 @@ def network_base(suite: str, key: str, report: Report) -> str:
                             f"COPY iptables-wrapper /usr/sbin/\nRUN {links}\n")
 
 
-def build_all(bins: dict[str, Path], versions, key: str, sandbox_image: str,
+def build_all(bins: dict[str, Path], versions, sandbox_image: str,
               report: Report) -> list[str]:
     """Build every component image; return all their tags (for preloading)."""
     node = versions.node_image
@@ -113,7 +113,7 @@ def build_all(bins: dict[str, Path], versions, key: str, sandbox_image: str,
     tags.append(_scratch(f"kitlib/local-path-provisioner:{node['local_path_provisioner']}",
                          {"/local-path-provisioner": bins["local-path-provisioner"]}))
     report("building the kube-proxy and flannel images (Debian base with iptables)")
-    base = network_base(versions.node_image["debian"], key, report)
+    base = network_base(versions.node_image["debian"], report)
     for tag, name in ((names["kube-proxy"], "kube-proxy"),
                       (f"kitlib/flannel:{node['flannel']}", "flanneld")):
         with tempfile.TemporaryDirectory() as tmp:
