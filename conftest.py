@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-STATE = Path(tempfile.mkdtemp(prefix="kit-test-state-"))
+# KIT_TEST_REUSE_STATE=<dir>: run against the cluster already running in that state
+# directory and leave it up (for iterating on chapters); otherwise a private, temporary one.
+REUSED = os.environ.get("KIT_TEST_REUSE_STATE")
+STATE = Path(REUSED) if REUSED else Path(tempfile.mkdtemp(prefix="kit-test-state-"))
 os.environ["KIT_STATE_DIR"] = str(STATE)        # inherited by notebook kernels too
 os.environ.pop("KIT_CLUSTER", None)          # the default name "kit", in a private state dir
 os.environ.setdefault("KIT_PROVIDER", "kwok")   # the first CI run; `./course test` runs kind next
@@ -41,6 +44,8 @@ def pytest_sessionfinish(session, exitstatus):
     from kitlib import cluster
     from kitlib.cluster.dockerd import PrivateEngine
     from kitlib.cluster.processes import processes_under
+    if REUSED:
+        return
     if _booted or (STATE / "clusters").exists():
         cluster.down()
     PrivateEngine().stop()      # the kit's own Docker engine, if this session started one

@@ -35,23 +35,31 @@ import json, os, sys
 NAMES = {names!r}
 RUNC = {runc!r}
 args = sys.argv[1:]
-if "create" in args or "run" in args:
-    bundle = os.getcwd()
+
+def value(flags):
     for i, a in enumerate(args):
-        if a in ("--bundle", "-b") and i + 1 < len(args):
-            bundle = args[i + 1]
-        elif a.startswith("--bundle="):
-            bundle = a.split("=", 1)[1]
+        if a in flags and i + 1 < len(args):
+            return args[i + 1]
+        for f in flags:
+            if a.startswith(f + "="):
+                return a.split("=", 1)[1]
+
+def filter_caps(path, get):
     bnd = int(next(l for l in open("/proc/self/status") if l.startswith("CapBnd:")).split()[1], 16)
     allowed = {{n for i, n in enumerate(NAMES) if bnd >> i & 1}}
-    path = os.path.join(bundle, "config.json")
-    spec = json.load(open(path))
-    caps = spec.get("process", {{}}).get("capabilities") or {{}}
+    doc = json.load(open(path))
+    caps = get(doc).get("capabilities") or {{}}
     for kind, values in list(caps.items()):
         caps[kind] = [c for c in values if c in allowed]
     with open(path + ".kit", "w") as f:
-        json.dump(spec, f)
+        json.dump(doc, f)
     os.replace(path + ".kit", path)
+
+if "create" in args or "run" in args:          # the container's spec: bundle/config.json
+    bundle = value(("--bundle", "-b")) or os.getcwd()
+    filter_caps(os.path.join(bundle, "config.json"), lambda d: d.get("process", {{}}))
+elif "exec" in args and value(("--process", "-p")):   # docker exec: a process.json of its own
+    filter_caps(value(("--process", "-p")), lambda d: d)
 os.execv(RUNC, [RUNC] + args)
 '''
 

@@ -32,8 +32,9 @@ def client_pod(name: str = "client") -> dict:
                                      "command": ["sleep", "3600"]}]}}
 
 
+# busybox 1.35's `wget -T` crashes (Debian's build); `timeout` bounds the request instead.
 def get_from(namespace: str, pod: str, url: str, timeout: int = 5) -> str:
-    return exec_in(namespace, pod, "wget", "-qO-", "-T", str(timeout), url)
+    return exec_in(namespace, pod, "timeout", str(timeout), "wget", "-qO-", url)
 
 
 def resolve_from(namespace: str, pod: str, name: str) -> list[str]:
@@ -58,7 +59,7 @@ def spread_requests(api: client.ApiClient, namespace: str, client_name: str, ser
     many each backend pod served. Each request is a new connection, so kube-proxy's rules
     pick a backend afresh every time."""
     marker = f"/spread-{count}-{client_name}"
-    script = f"for i in $(seq {count}); do wget -qO- -T 5 http://{service}{marker} >/dev/null 2>&1; done; true"
+    script = f"for i in $(seq {count}); do timeout 5 wget -qO- http://{service}{marker} >/dev/null 2>&1; done; true"
     exec_in(namespace, client_name, "sh", "-c", script, timeout=120)
     return wait_for(lambda: (c := request_count_by_pod(api, namespace, app, marker)) and
                     sum(c.values()) >= count and c, timeout=30, what="access logs to show every request")

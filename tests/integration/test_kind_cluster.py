@@ -55,11 +55,11 @@ def test_pods_talk_across_nodes_through_a_service_and_dns(api, namespace):
     core = client.CoreV1Api(api)
     remote_ip = core.read_namespaced_pod("web-2", ns).status.pod_ip
     # pod to pod, worker -> worker2, by IP: no port forwarding
-    page = kubectl("exec", "-n", ns, "client", "--", "wget", "-qO-", "-T", "5", f"http://{remote_ip}/")
+    page = kubectl("exec", "-n", ns, "client", "--", "timeout", "5", "wget", "-qO-", f"http://{remote_ip}/")
     assert "Welcome to nginx" in page
     # through the Service's DNS name and ClusterIP (CoreDNS + kube-proxy)
     kube.wait_for(lambda: subprocess.run(
-        ["kubectl", "exec", "-n", ns, "client", "--", "wget", "-qO-", "-T", "3", "http://web/"],
+        ["kubectl", "exec", "-n", ns, "client", "--", "timeout", "3", "wget", "-qO-", "http://web/"],
         capture_output=True).returncode == 0, timeout=60, interval=1)
     lookup = kubectl("exec", "-n", ns, "client", "--", "nslookup", f"web.{ns}.svc.cluster.local")
     assert core.read_namespaced_service("web", ns).spec.cluster_ip in lookup
@@ -72,8 +72,9 @@ def test_a_dynamic_volume_binds_and_outlives_its_pod(api, namespace):
     claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
              "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "16Mi"}}}}
 
-    def writer(name, command):
-        p = pod(name, "kit-worker", "busybox:1.36", ["sh", "-c", command])
+    def writer(name, command):      # placed by the scheduler: WaitForFirstConsumer needs it
+        p = pod(name, None, "busybox:1.36", ["sh", "-c", command])
+        del p["spec"]["nodeName"]
         p["spec"]["restartPolicy"] = "Never"
         p["spec"]["containers"][0]["volumeMounts"] = [{"name": "d", "mountPath": "/data"}]
         p["spec"]["volumes"] = [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]

@@ -106,3 +106,19 @@ def test_course_images_resolve_short_and_full_names():
     assert course_images.resolve("nginx:1.27") == "nginx:1.27"
     with pytest.raises(ClusterError, match="not a course image"):
         course_images.resolve("redis")
+
+
+def test_runc_wrapper_also_filters_docker_exec_processes(tmp_path):
+    fake_runc = tmp_path / "runc"
+    fake_runc.write_text("#!/bin/sh\necho ran \"$@\"\n")
+    fake_runc.chmod(0o755)
+    wrapper = tmp_path / "wrapper"
+    wrapper.write_text(dockerd._WRAPPER.format(python=sys.executable, names=dockerd.CAP_NAMES,
+                                               runc=str(fake_runc)))
+    wrapper.chmod(0o755)
+    process = tmp_path / "process.json"
+    process.write_text(json.dumps({"args": ["sh"], "capabilities": {"bounding": dockerd.CAP_NAMES}}))
+    subprocess.run([str(wrapper), "exec", "--process", str(process), "cid"], check=True,
+                   capture_output=True)
+    caps = json.loads(process.read_text())["capabilities"]["bounding"]
+    assert set(caps) == set(dockerd.CAP_NAMES) - set(dockerd.missing_capabilities())

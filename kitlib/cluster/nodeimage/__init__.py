@@ -72,7 +72,11 @@ def _node_files(ctx: Path, bins: dict[str, Path], versions, manifests: dict[str,
     """Lay out everything the node image adds on top of the Debian root filesystem."""
     files = ctx / "files"
     subprocess.run(["cp", "-r", f"{kind_base_files()}/.", str(files)], check=True)
-    subprocess.run(["chmod", "-R", "u+w,go-w", str(files)], check=True)
+    # modes as kind's base Dockerfile sets them (the module cache keeps files read-only)
+    subprocess.run(["chmod", "-R", "u=rwX,go=rX", str(files)], check=True)
+    for folder in ("usr/local/bin", "kind/bin"):
+        for program in (files / folder).iterdir():
+            program.chmod(0o755)
     config = (files / CONTAINERD_CONFIG).read_text()
     # The node cannot lower oom_score_adj where CAP_SYS_RESOURCE is missing; true is what
     # kind sets for rootless nodes and is harmless elsewhere.
@@ -115,10 +119,11 @@ def _preload(staged: str, images: list[str], final: str, report: Report) -> None
         archive = Path(tmp) / "images.tar"
         docker.run("save", "-o", str(archive), *images)
         name = f"kit-nodeimage-build-{int(time.time())}"
-        docker.run("run", "-d", "--privileged", "--name", name, "--entrypoint", "sleep", staged, "infinity")
+        # bash is PID 1 so that containerd, once stopped, is reaped (not left a zombie)
+        docker.run("run", "-d", "--privileged", "--name", name, "--entrypoint", "bash", staged, "-c",
+                   "containerd >/tmp/containerd.log 2>&1 & wait $!; exec sleep infinity")
         try:
             docker.run("cp", str(archive), f"{name}:/images.tar")
-            docker.run("exec", name, "bash", "-c", "nohup containerd >/tmp/containerd.log 2>&1 &")
             docker.run("exec", name, "bash", "-c",
                        "for i in $(seq 60); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.5; done; "
                        "cat /tmp/containerd.log; exit 1")

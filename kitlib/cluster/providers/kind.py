@@ -59,10 +59,10 @@ def engine_available() -> tuple[bool, str]:
 def use_engine(report) -> str | None:
     """Make sure a Docker engine answers: the user's own, else the kit's private one
     (started now). Returns the private engine's DOCKER_HOST, or None for the user's."""
-    ok, why = docker.engine_answers()
-    if ok:
-        return None
     engine = PrivateEngine()
+    ok, why = docker.engine_answers()
+    if ok:     # the user's engine, or ours already exported (a second call, `kit env`)
+        return engine.host if os.environ.get("DOCKER_HOST") == engine.host else None
     can, reason = engine.can_start()
     if not can:
         raise ClusterError(f"kind needs a running Docker engine, but {why}.\n"
@@ -169,6 +169,9 @@ class KindProvider(Provider):
         return probe(self.cluster.kubeconfig)
 
 
+KIND_HINTS = ("Set kubectl context", "You can now", "Have a question", "Not sure what", "Thanks for")
+
+
 def run_reporting(cmd: list[str], report, what: str, timeout: float) -> None:
     """Run ``cmd``, passing its progress lines (kind's "✓ Preparing nodes" …) to ``report``;
     raise ClusterError with the end of its output if it fails."""
@@ -178,10 +181,10 @@ def run_reporting(cmd: list[str], report, what: str, timeout: float) -> None:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     for raw in proc.stdout:
-        line = raw.strip().lstrip("✓•✗ ").strip()
-        if line and line not in lines[-1:]:
+        line = "".join(ch for ch in raw if ch.isascii()).strip().removesuffix("...").strip()
+        if line and line not in lines[-1:]:       # kind prints each step twice (start, done)
             lines.append(line)
-            if line[0].isupper():                  # kind's step lines, not its hints
+            if line[0].isupper() and not line.startswith(KIND_HINTS):   # steps, not hints
                 report(f"  kind: {line}")
         if time.monotonic() - started > timeout:
             proc.kill()
