@@ -108,7 +108,7 @@ def live_image(api: client.ApiClient, namespace: str, name: str) -> str:
 def liveness_pod(name: str) -> dict:
     """A pod whose liveness probe starts failing after ~10 s: the kubelet restarts it."""
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}},
-            "spec": {"containers": [{
+            "spec": {"terminationGracePeriodSeconds": 1, "containers": [{
                 "name": "app", "image": "busybox:1.36",
                 "command": ["sh", "-c", "touch /tmp/healthy; sleep 10; rm /tmp/healthy; sleep 600"],
                 "livenessProbe": {"exec": {"command": ["cat", "/tmp/healthy"]},
@@ -152,7 +152,7 @@ def dynamic_claim(name: str, size: str = "16Mi") -> dict:
 def once_pod(name: str, claim: str, command: str) -> dict:
     """A pod that runs ``command`` once with the claim mounted at /data."""
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-            "spec": {"restartPolicy": "Never",
+            "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 1,
                      "containers": [{"name": name, "image": "busybox:1.36", "command": ["sh", "-c", command],
                                      "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
                      "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]}}

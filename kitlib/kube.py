@@ -108,7 +108,9 @@ def temp_namespace(api: client.ApiClient, prefix: str = "kit",
 
 
 def delete_namespace(api: client.ApiClient, name: str, wait: bool = False,
-                     timeout: float = 60) -> None:
+                     timeout: float = 240) -> None:
+    """Delete a namespace; with ``wait``, until it is gone. On real nodes that includes each
+    container's graceful stop (up to its terminationGracePeriodSeconds) and volume clean-up."""
     core = client.CoreV1Api(api)
     try:
         core.delete_namespace(name)

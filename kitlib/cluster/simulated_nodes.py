@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kitlib.cluster import tools
 from kitlib.cluster.base import ClusterDir, ClusterError
+from kitlib.paths import REPO_CLUSTER_DIR
 
 FAKE_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
 
@@ -40,8 +41,11 @@ def node_manifest(name: str, cpu: str = "4", memory: str = "8Gi", pods: str = "1
     }
 
 
+STAGES = REPO_CLUSTER_DIR / "kwok" / "stages.yaml"     # kwok's defaults, as kwokctl uses them
+
+
 def controller_command(kwok: Path, kubeconfig: Path, port: int) -> list[str]:
-    return [str(kwok), "--kubeconfig", str(kubeconfig),
+    return [str(kwok), "--kubeconfig", str(kubeconfig), "--config", str(STAGES),
             "--manage-all-nodes=false",
             f"--manage-nodes-with-annotation-selector={FAKE_ANNOTATION[0]}={FAKE_ANNOTATION[1]}",
             "--node-lease-duration-seconds=40", f"--server-address=127.0.0.1:{port}"]

@@ -28,7 +28,9 @@ def exec_in(namespace: str, pod: str, *command: str, container: str | None = Non
 def client_pod(name: str = "client") -> dict:
     """A busybox pod to send requests from (wget, nslookup)."""
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}},
-            "spec": {"containers": [{"name": name, "image": "busybox:1.36",
+            # `sleep` as PID 1 ignores SIGTERM: no point waiting the default 30 s for it
+            "spec": {"terminationGracePeriodSeconds": 1,
+                     "containers": [{"name": name, "image": "busybox:1.36",
                                      "command": ["sleep", "3600"]}]}}
 
 
@@ -58,7 +60,7 @@ def spread_requests(api: client.ApiClient, namespace: str, client_name: str, ser
     """Send ``count`` requests from ``client_name`` to the Service's DNS name; return how
     many each backend pod served. Each request is a new connection, so kube-proxy's rules
     pick a backend afresh every time."""
-    marker = f"/spread-{count}-{client_name}"
+    marker = f"/?spread={count}-{client_name}"      # the root page, marked by a query
     script = f"for i in $(seq {count}); do timeout 5 wget -qO- http://{service}{marker} >/dev/null 2>&1; done; true"
     exec_in(namespace, client_name, "sh", "-c", script, timeout=120)
     return wait_for(lambda: (c := request_count_by_pod(api, namespace, app, marker)) and

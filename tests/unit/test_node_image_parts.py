@@ -122,3 +122,13 @@ def test_runc_wrapper_also_filters_docker_exec_processes(tmp_path):
                    capture_output=True)
     caps = json.loads(process.read_text())["capabilities"]["bounding"]
     assert set(caps) == set(dockerd.CAP_NAMES) - set(dockerd.missing_capabilities())
+
+
+def test_simulated_nodes_get_kwoks_default_stages():
+    from kitlib.cluster import simulated_nodes
+    docs = [d for d in yaml.safe_load_all(simulated_nodes.STAGES.read_text()) if d]
+    assert {d["metadata"]["name"] for d in docs} == {
+        "node-initialize", "node-heartbeat-with-lease", "pod-ready", "pod-complete", "pod-delete"}
+    assert all(d["kind"] == "Stage" for d in docs)
+    cmd = simulated_nodes.controller_command(simulated_nodes.STAGES, simulated_nodes.STAGES, 1)
+    assert cmd[cmd.index("--config") + 1] == str(simulated_nodes.STAGES)
