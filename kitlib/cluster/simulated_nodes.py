@@ -34,8 +34,10 @@ def node_manifest(name: str, cpu: str = "4", memory: str = "8Gi", pods: str = "1
     return {
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": name, "annotations": {FAKE_ANNOTATION[0]: FAKE_ANNOTATION[1]},
-                     "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                                "kubernetes.io/arch": "amd64", **(labels or {})}},
+                     # no kubernetes.io/os label: DaemonSets that select Linux nodes (kube-proxy,
+                     # the pod network) stay off simulated nodes on kind
+                     "labels": {"kubernetes.io/hostname": name, "kubernetes.io/arch": "amd64",
+                                **(labels or {})}},
         "spec": spec,
         "status": {"capacity": dict(resources), "allocatable": dict(resources)},
     }
