@@ -65,8 +65,8 @@ def control_plane_pods(api: client.ApiClient) -> list[str]:
 
 def running_components(api: client.ApiClient) -> list[str]:
     """Names of the control-plane programs running right now, whatever the provider."""
-    if provider() == "kwok":
-        return sorted({p["program"] for p in local_processes()})
+    if provider() == "kwok":       # kwok-controller runs too, but it plays the nodes
+        return sorted({p["program"] for p in local_processes()} & set(CONTROL_PLANE))
     pods = control_plane_pods(api)
     return sorted({c for c in (*CONTROL_PLANE, "cloud-controller-manager")
                    if any(p.startswith(c + "-") for p in pods)})
