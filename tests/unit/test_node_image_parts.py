@@ -24,14 +24,20 @@ def test_missing_capabilities_names_the_holes_in_the_bounding_set():
     assert dockerd.missing_capabilities(status("0000003fffffffff"), last_cap=37) == []
 
 
-def test_runc_wrapper_drops_only_unavailable_caps(tmp_path):
+@pytest.fixture
+def wrapper(tmp_path):
+    """The runc wrapper as the private engine writes it, around a runc that echoes."""
     fake_runc = tmp_path / "runc"
     fake_runc.write_text("#!/bin/sh\necho ran \"$@\"\n")
     fake_runc.chmod(0o755)
-    wrapper = tmp_path / "wrapper"
-    wrapper.write_text(dockerd._WRAPPER.format(python=sys.executable, names=dockerd.CAP_NAMES,
-                                               runc=str(fake_runc)))
-    wrapper.chmod(0o755)
+    path = tmp_path / "wrapper"
+    path.write_text(dockerd._WRAPPER.format(python=sys.executable, names=dockerd.CAP_NAMES,
+                                            runc=str(fake_runc)))
+    path.chmod(0o755)
+    return path
+
+
+def test_runc_wrapper_drops_only_unavailable_caps(tmp_path, wrapper):
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     everything = dockerd.CAP_NAMES + ["CAP_FROM_THE_FUTURE"]
@@ -108,14 +114,7 @@ def test_course_images_resolve_short_and_full_names():
         course_images.resolve("redis")
 
 
-def test_runc_wrapper_also_filters_docker_exec_processes(tmp_path):
-    fake_runc = tmp_path / "runc"
-    fake_runc.write_text("#!/bin/sh\necho ran \"$@\"\n")
-    fake_runc.chmod(0o755)
-    wrapper = tmp_path / "wrapper"
-    wrapper.write_text(dockerd._WRAPPER.format(python=sys.executable, names=dockerd.CAP_NAMES,
-                                               runc=str(fake_runc)))
-    wrapper.chmod(0o755)
+def test_runc_wrapper_also_filters_docker_exec_processes(tmp_path, wrapper):
     process = tmp_path / "process.json"
     process.write_text(json.dumps({"args": ["sh"], "capabilities": {"bounding": dockerd.CAP_NAMES}}))
     subprocess.run([str(wrapper), "exec", "--process", str(process), "cid"], check=True,
