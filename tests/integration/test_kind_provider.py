@@ -66,7 +66,7 @@ def test_foreign_kind_cluster_of_the_same_name_is_refused_and_left_alone(kit_env
     image = course_images.build("busybox", print)
     container = f"{name}-control-plane"
     subprocess.run(["docker", "run", "-d", "--name", container, "--label",
-                    f"io.x-k8s.io/kind.cluster={name}", image, "sleep", "600"],
+                    f"io.x-k8s.kind.cluster={name}", image, "sleep", "600"],
                    env=kit_env, check=True, capture_output=True)
     try:
         out = kit(kit_env, "up", "--provider", "kind", "--name", name)
