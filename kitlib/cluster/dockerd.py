@@ -207,10 +207,6 @@ class PrivateEngine:
             (self.run_dir / leftover).unlink(missing_ok=True)
 
 
-def env_with(host: str) -> dict[str, str]:
-    return {**os.environ, "DOCKER_HOST": host}
-
-
 def describe() -> dict:
     """For `kit doctor`: which engine the kit would use."""
     engine = PrivateEngine()

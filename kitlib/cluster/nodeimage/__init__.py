@@ -68,10 +68,11 @@ def cri_base_spec(ctr: Path) -> str:
     return json.dumps(spec, indent=2)
 
 
-def _node_files(ctx: Path, bins: dict[str, Path], versions, manifests: dict[str, str]) -> None:
+def _node_files(ctx: Path, base_files: Path, bins: dict[str, Path], versions,
+                manifests: dict[str, str]) -> None:
     """Lay out everything the node image adds on top of the Debian root filesystem."""
     files = ctx / "files"
-    subprocess.run(["cp", "-r", f"{kind_base_files()}/.", str(files)], check=True)
+    subprocess.run(["cp", "-r", f"{base_files}/.", str(files)], check=True)
     # modes as kind's base Dockerfile sets them (the module cache keeps files read-only)
     subprocess.run(["chmod", "-R", "u=rwX,go=rX", str(files)], check=True)
     for folder in ("usr/local/bin", "kind/bin"):
@@ -148,8 +149,9 @@ def build(report: Report = print) -> str:
     versions = load_versions()
     report(f"building kind node image {ref} from local parts (a cold build takes 15-25 minutes)")
     bins = tools.ensure(("kubernetes", "etcd", "kind") + tools.NODE_GROUPS, report=report)
+    base_files = kind_base_files()          # one `go mod download` for both uses
     sandbox = re.search(r'sandbox_image\s*=\s*"([^"]+)"',
-                        (kind_base_files() / CONTAINERD_CONFIG).read_text()).group(1)
+                        (base_files / CONTAINERD_CONFIG).read_text()).group(1)
     from kitlib.cluster import course_images
     helper = course_images.build("busybox", report)
     images = components.build_all(bins, versions, sandbox, report) + [helper]
@@ -158,7 +160,7 @@ def build(report: Report = print) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         ctx = Path(tmp)
         link_or_copy(rootfs, ctx / "rootfs.tar")
-        _node_files(ctx, bins, versions, components.addon_manifests(versions, helper))
+        _node_files(ctx, base_files, bins, versions, components.addon_manifests(versions, helper))
         report("assembling the node's root filesystem")
         docker.build(staged, ctx, "FROM scratch\nADD rootfs.tar /\nCOPY files/ /\n"
                      f"RUN {SYSTEMD_SETUP}\nENV container=docker\nSTOPSIGNAL SIGRTMIN+3\n"
