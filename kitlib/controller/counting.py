@@ -6,6 +6,9 @@
     counted.writes            # how many POST/PUT/PATCH/DELETE requests so far
     counted.by_kind()         # {"POST pods": 3, "PUT podsets/status": 2}
 
+It also keeps, per thread, the seconds spent waiting for the API server (``api_seconds``),
+so a controller can tell a reconcile that loops from one waiting on a slow cluster.
+
 ``before_write`` hooks see every write before it is sent and may sleep (to slow the
 controller down) or raise ``ApiException`` (to make the API server's answer a conflict).
 """
@@ -57,17 +60,33 @@ class CountingApiClient(client.ApiClient):
         self.log: list[Write] = []
         self.before_write: list[Callable[[Write, object], None]] = []
         self._lock = threading.Lock()
+        self._waited: dict[int, float] = {}       # thread ident -> seconds in finished calls
+        self._calling: dict[int, float] = {}      # thread ident -> start of its current call
 
     def call_api(self, method, url, header_params=None, body=None, post_params=None,
                  _request_timeout=None):
-        if method.upper() in WRITE_METHODS:
-            write = parse(method, url)
-            for hook in list(self.before_write):
-                hook(write, body)
+        ident, started = threading.get_ident(), time.monotonic()
+        with self._lock:
+            self._calling[ident] = started
+        try:
+            if method.upper() in WRITE_METHODS:
+                write = parse(method, url)
+                for hook in list(self.before_write):
+                    hook(write, body)
+                with self._lock:
+                    self.log.append(write)
+            return super().call_api(method, url, header_params=header_params, body=body,
+                                    post_params=post_params, _request_timeout=_request_timeout)
+        finally:
             with self._lock:
-                self.log.append(write)
-        return super().call_api(method, url, header_params=header_params, body=body,
-                                post_params=post_params, _request_timeout=_request_timeout)
+                self._calling.pop(ident, None)
+                self._waited[ident] = self._waited.get(ident, 0.0) + time.monotonic() - started
+
+    def api_seconds(self, ident: int) -> float:
+        """Seconds thread ``ident`` has spent in API calls so far (its current one included)."""
+        with self._lock:
+            current = self._calling.get(ident)
+            return self._waited.get(ident, 0.0) + (time.monotonic() - current if current else 0.0)
 
     @property
     def writes(self) -> int:

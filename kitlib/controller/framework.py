@@ -37,12 +37,15 @@ from kitlib.controller.pods import controller_of, matches
 from kitlib.controller.queue import ExponentialBackoff, WorkQueue
 
 log = logging.getLogger("kitlib.controller")
+WALL_LIMIT_FACTOR = 12     # a reconcile also stops after this many reconcile_timeouts in all
 
 Reconcile = Callable[["Context", str], "float | None"]
 
 
 class ReconcileTimeout(Exception):
-    """Raised inside a reconcile that ran past the controller's reconcile_timeout."""
+    """Raised inside a reconcile that spent more than the controller's reconcile_timeout
+    of its own time (waiting for the API server not counted), or ran WALL_LIMIT_FACTOR
+    times that long in all."""
 
 
 class ControllerStopped(Exception):
@@ -74,6 +77,14 @@ class Context:
 
     def log(self, message: str, *args) -> None:
         log.info(message, *args)
+
+
+@dataclass
+class _Busy:
+    key: str
+    started: float
+    api_before: float          # the thread's API seconds when this reconcile began
+    signalled: bool = False    # the watchdog has raised in it
 
 
 @dataclass
@@ -116,7 +127,7 @@ class Controller:
                            self.pod_informer.store, self.expectations)
         self.errors: list[ReconcileError] = []
         self.reconciles = 0
-        self._busy: dict[int, tuple[str, float]] = {}      # worker ident -> (key, started)
+        self._busy: dict[int, _Busy] = {}                   # worker ident -> what it runs
         self._busy_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -198,9 +209,9 @@ class Controller:
         for t in self._threads:
             t.join(max(0.0, grace_end - time.monotonic()))
         with self._busy_lock:
-            busy = list(self._busy)
-        for ident in busy:
-            _raise_in_thread(ident, ControllerStopped)
+            for ident, busy in self._busy.items():
+                busy.signalled = True
+                _raise_in_thread(ident, ControllerStopped)
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
         alive = [t.name for t in self._threads if t.is_alive()]
@@ -257,14 +268,24 @@ class Controller:
     def _watchdog(self) -> None:
         while not self._stop.wait(0.2):
             now = time.monotonic()
-            with self._busy_lock:
-                late = [ident for ident, (_, started) in self._busy.items()
-                        if now - started > self.reconcile_timeout]
-                for ident in late:           # raise once, then give it time to unwind
-                    key, _ = self._busy[ident]
-                    self._busy[ident] = (key, float("inf"))
-            for ident in late:
-                _raise_in_thread(ident, ReconcileTimeout)
+            with self._busy_lock:             # held while raising: see _finish()
+                for ident, busy in self._busy.items():
+                    if busy.signalled:
+                        continue
+                    own = now - busy.started - (self.api.api_seconds(ident) - busy.api_before)
+                    if (own > self.reconcile_timeout
+                            or now - busy.started > self.reconcile_timeout * WALL_LIMIT_FACTOR):
+                        busy.signalled = True     # raise once, then give it time to unwind
+                        _raise_in_thread(ident, ReconcileTimeout)
+
+    def _finish(self, ident: int) -> None:
+        """The worker left reconcile: no timeout may reach it any more. An exception the
+        watchdog scheduled but the thread has not run into yet is cancelled, so it never
+        lands in the queue's bookkeeping."""
+        with self._busy_lock:
+            busy = self._busy.pop(ident, None)
+            if busy is not None and busy.signalled:
+                _raise_in_thread(ident, None)
 
     def _worker(self) -> None:
         while not self.queue.shutting_down:
@@ -280,17 +301,15 @@ class Controller:
             return
         try:
             with self._busy_lock:
-                self._busy[ident] = (key, time.monotonic())
+                self._busy[ident] = _Busy(key, time.monotonic(), self.api.api_seconds(ident))
             result = self.reconcile(self.ctx, key)
-            with self._busy_lock:
-                self._busy.pop(ident, None)
+            self._finish(ident)
             if result is not None and (isinstance(result, bool)
                                        or not isinstance(result, (int, float)) or result < 0):
                 raise WrongReturn(f"reconcile returned {result!r} ({type(result).__name__}); "
                                   "return None, or a number of seconds to run again after")
         except BaseException as exc:     # noqa: BLE001 - learner code: report, never die
-            with self._busy_lock:
-                self._busy.pop(ident, None)
+            self._finish(ident)
             self._record(key, exc)
             if not (isinstance(exc, (ControllerStopped, KeyboardInterrupt, SystemExit))
                     or self._stop.is_set()):
@@ -314,7 +333,8 @@ class Controller:
 def describe(exc: BaseException, reconcile_timeout: float = 0) -> str:
     """One line about an error of reconcile (what a learner needs to fix it)."""
     if isinstance(exc, ReconcileTimeout):
-        return f"reconcile did not return within {reconcile_timeout:g}s (an infinite loop?)"
+        return (f"reconcile did not return within {reconcile_timeout:g}s of its own time "
+                "(an infinite loop?)")
     if isinstance(exc, ControllerStopped):
         return "reconcile was still running when the controller stopped"
     if isinstance(exc, WrongReturn):
@@ -327,7 +347,8 @@ def describe(exc: BaseException, reconcile_timeout: float = 0) -> str:
     return "reconcile " + describe_exception(exc)
 
 
-def _raise_in_thread(ident: int, exc_type: type[BaseException]) -> None:
+def _raise_in_thread(ident: int, exc_type: type[BaseException] | None) -> None:
     """Raise ``exc_type`` in another thread at its next Python instruction (a pure-Python
-    infinite loop stops; a blocking call stops when it returns)."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc_type))
+    infinite loop stops; a blocking call stops when it returns); None cancels a pending one."""
+    exc = ctypes.py_object(exc_type) if exc_type is not None else None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), exc)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from kubernetes import client
@@ -50,6 +51,43 @@ def test_resync_backoff_and_clean_stop(api):
             assert set(calls) == {f"{ns}/web"}
             assert all(e.message.startswith("reconcile raised RuntimeError: not yet (line") for e in ctrl.errors[:3])
             assert ctrl.queue.num_requeues(f"{ns}/web") == 0       # forgotten after success
+        finally:
+            assert ctrl.stop()
+    assert not controller_threads()
+
+
+def test_reconcile_timeout_counts_its_own_time_not_the_api_servers(api):
+    """A reconcile waiting on a slow API server is not an infinite loop; one that loops in
+    Python is stopped, and a stopped reconcile leaves the queue working for the next key."""
+    install_crd(api)
+    slow_done, looped = [], []
+
+    def reconcile(ctx, key):
+        if key.endswith("/slow"):
+            for _ in range(3):      # 3 x 0.5 s in the API, longer than the 1 s timeout
+                ctx.custom.patch_namespaced_custom_object(
+                    GROUP, VERSION, key.split("/")[0], PLURAL, "slow", {"metadata": {}})
+            slow_done.append(key)
+        elif not looped:
+            looped.append(key)
+            while True:
+                pass
+        return None
+
+    with temp_namespace(api, "ctl-fw") as ns:
+        custom = client.CustomObjectsApi(api)
+        for name in ("slow", "loop"):
+            custom.create_namespaced_custom_object(GROUP, VERSION, ns, PLURAL, podset(name, 0))
+        ctrl = Controller(api, reconcile, namespace=ns, reconcile_timeout=1, workers=2,
+                          resync_period=600)
+        ctrl.api.before_write.append(lambda write, body: time.sleep(0.5))
+        ctrl.start()
+        try:
+            wait_for(lambda: slow_done and any("within 1s" in e.message for e in ctrl.errors),
+                     timeout=30, what="the slow reconcile to finish and the loop to be stopped")
+            assert all(e.key == f"{ns}/loop" for e in ctrl.errors)
+            ctrl.enqueue(f"{ns}/slow")          # the workers still take keys afterwards
+            wait_for(lambda: len(slow_done) >= 2, timeout=30, what="a second slow reconcile")
         finally:
             assert ctrl.stop()
     assert not controller_threads()
