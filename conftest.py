@@ -18,6 +18,7 @@ REUSED = os.environ.get("KIT_TEST_REUSE_STATE")
 STATE = Path(REUSED) if REUSED else Path(tempfile.mkdtemp(prefix="kit-test-state-"))
 os.environ["KIT_STATE_DIR"] = str(STATE)        # inherited by notebook kernels too
 os.environ.pop("KIT_CLUSTER", None)          # the default name "kit", in a private state dir
+NAME = "kit"       # named wherever it matters: a test may bring up (and be using) another
 os.environ.setdefault("KIT_PROVIDER", "kwok")   # the first CI run; `./course test` runs kind next
 os.environ["KIT_NO_PULL"] = "1"                 # tests never pull images
 os.environ.pop("KIT_KUBECONFIG", None)
@@ -36,7 +37,7 @@ def pytest_runtest_setup(item):
     global _booted
     if not _booted and _needs_cluster(item):
         from kitlib import cluster
-        cluster.up()
+        cluster.up(name=NAME)
         _booted = True
 
 
@@ -47,7 +48,7 @@ def pytest_sessionfinish(session, exitstatus):
     if REUSED:
         return
     if _booted or (STATE / "clusters").exists():
-        cluster.down()
+        cluster.down(name=NAME)
     PrivateEngine().stop()      # the kit's own Docker engine, if this session started one
     leftovers = processes_under(STATE)
     shutil.rmtree(STATE, ignore_errors=True)
@@ -65,7 +66,7 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(scope="session")
 def kubeconfig():
     from kitlib.kube import kubeconfig_path
-    return kubeconfig_path()
+    return kubeconfig_path(NAME)
 
 
 @pytest.fixture(scope="session")

@@ -80,11 +80,11 @@ def run(count: int, jobs_list: list[int]) -> dict:
                                options=Options(cell_timeout=60, total_timeout=300),
                                report=lambda s: None)
             seconds = time.monotonic() - t
-            failures = [r for r in graded if r.get("error")]
+            failures = [r for r in graded if r.error]
             results.append({"jobs": jobs, "submissions": len(graded), "seconds": round(seconds, 1),
                             "submissions_per_minute": round(60 * len(graded) / seconds, 1),
                             "not_graded": len(failures),
-                            "points": sorted((r["student"], r["points"]) for r in graded)})
+                            "points": sorted((r.student, r.points) for r in graded)})
             print(f"jobs={jobs}: {len(graded)} submissions in {seconds:.1f}s = "
                   f"{60 * len(graded) / seconds:.1f}/min", flush=True)
     same = len({json.dumps(r.pop("points")) for r in results}) == 1

@@ -24,11 +24,11 @@ FIELD_MANAGER = "kitlib"
 
 
 def kubeconfig_path(name: str | None = None) -> Path:
-    """The kubeconfig of the kit's cluster ``name`` (default ``$KIT_CLUSTER`` or "kit"),
-    kept in the kit's state directory."""
-    import os
-    from kitlib.cluster.base import DEFAULT_NAME, ClusterDir
-    return ClusterDir(name or os.environ.get("KIT_CLUSTER", DEFAULT_NAME)).kubeconfig
+    """The kubeconfig of the kit's cluster ``name`` (default: the one this process brought
+    up with ``cluster.up``, else ``$KIT_CLUSTER``, else "kit"), kept in the kit's state
+    directory."""
+    from kitlib.cluster import ClusterDir, cluster_name
+    return ClusterDir(cluster_name(name)).kubeconfig
 
 
 def api_client(kubeconfig: Path | str | None = None) -> client.ApiClient:

@@ -3,6 +3,7 @@ each step is printed with the seconds since the operation began."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from typing import Callable, Iterator
@@ -18,6 +19,16 @@ def reporter(report: Report | None = None) -> Iterator[Report]:
     started = time.monotonic()
 
     def say(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stdout, flush=True)
+        try:
+            print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stdout, flush=True)
+        except BrokenPipeError:     # `kit up | head`: the work goes on, unseen
+            silence_stdout()
 
     yield say
+
+
+def silence_stdout() -> None:
+    """Send the rest of this process's stdout to /dev/null (its reader has gone)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -10,13 +10,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from kitlib.errors import KitError
 from kitlib.paths import state_dir
 
 Report = Callable[[str], None]
 DEFAULT_NAME = "kit"
 
 
-class ClusterError(RuntimeError):
+class ClusterError(KitError):
     """The cluster could not be made, reached or removed; the message says how to fix it."""
 
 
@@ -71,6 +72,7 @@ class Status:
     running: bool
     detail: str
     kubeconfig: str | None = None
+    phase: str = "absent"            # absent | creating (being made, or left by a crash) | ready
 
 
 class Provider(ABC):

@@ -4,57 +4,87 @@ so processes the kit did not start are never touched."""
 from __future__ import annotations
 
 import os
-import signal
 import time
 from pathlib import Path
+
+import psutil
 
 
 def processes_under(path: Path) -> list[int]:
     """PIDs whose command line names a file inside ``path``: this cluster's processes only
     (the trailing separator keeps cluster "kit" from matching cluster "kit-2")."""
-    needle = (str(path).rstrip(os.sep) + os.sep).encode()
-    found = []
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    needle = str(path).rstrip(os.sep) + os.sep
+    return [p.pid for p in psutil.process_iter(["cmdline"])
+            if p.pid != os.getpid() and needle in "\0".join(p.info["cmdline"] or [])]
 
 
-def _alive(pid: int) -> bool:
-    """Still holding resources? A zombie whose threads have all exited has released its
-    files and ports (init reaps it later); while other threads of a Go program are still
-    exiting, its sockets stay open, so it still counts as alive."""
+def _holding_resources(proc: psutil.Process) -> bool:
+    """A zombie whose threads have all exited has released its files and ports (whoever
+    reaps it may never do so in a container); while other threads of a Go program are
+    still exiting, its sockets stay open, so it still counts."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        threads = len(os.listdir(f"/proc/{pid}/task"))
-    except OSError:
+        return proc.status() != psutil.STATUS_ZOMBIE or proc.num_threads() > 1
+    except psutil.NoSuchProcess:
         return False
-    return state != "Z" or threads > 1
+    except psutil.AccessDenied:
+        return True
 
 
-def terminate(pid: int, grace: float = 15.0) -> None:
-    """SIGTERM, wait up to ``grace`` seconds for a clean exit, then SIGKILL."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            deadline = float("inf")
+def _wait(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait up to ``timeout`` seconds for ``procs`` to exit; return those still there."""
+    deadline = time.monotonic() + timeout
+    alive = [p for p in procs if _holding_resources(p)]
+    while alive and time.monotonic() < deadline:
         time.sleep(0.05)
+        alive = [p for p in alive if _holding_resources(p)]
+    return alive
 
 
-def stop_all_under(path: Path) -> None:
-    """Stop every process of the cluster whose state directory is ``path``."""
-    for pid in processes_under(path):
-        terminate(pid)
+def _signal(procs: list[psutil.Process], send) -> None:
+    for proc in procs:
+        try:
+            send(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+
+
+def stop(pids: list[int], grace: float = 15.0, kill_wait: float = 5.0) -> list[int]:
+    """SIGTERM, up to ``grace`` seconds for a clean exit, then SIGKILL and up to
+    ``kill_wait`` more. Returns the PIDs that survived even SIGKILL (a process stuck in
+    the kernel, in uninterruptible sleep): every wait is bounded."""
+    procs = []
+    for pid in dict.fromkeys(pids):
+        try:
+            procs.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            pass
+    _signal(procs, psutil.Process.terminate)
+    alive = _wait(procs, grace)
+    _signal(alive, psutil.Process.kill)
+    return [p.pid for p in _wait(alive, kill_wait)]
+
+
+def terminate(pid: int, grace: float = 15.0) -> list[int]:
+    """``stop`` for one process."""
+    return stop([pid], grace)
+
+
+def stop_all_under(path: Path, also: list[int] = ()) -> None:
+    """Stop every process of the cluster whose state directory is ``path`` (and ``also``).
+    Raise ClusterError naming any that survived SIGKILL, so the caller keeps its record
+    and a later ``kit down`` tries again."""
+    from kitlib.cluster.base import ClusterError
+    survivors = stop([*also, *processes_under(path)])
+    if survivors:
+        raise ClusterError(f"still running after SIGKILL: {describe(survivors)} (stuck in the "
+                           "kernel?); run `kit down` again once they have exited")
+
+
+def describe(pids: list[int]) -> str:
+    """``123 (etcd), 456 (kube-apiserver)`` for a message."""
+    def name(pid: int) -> str:
+        try:
+            return psutil.Process(pid).name()
+        except psutil.Error:
+            return "?"
+    return ", ".join(f"{pid} ({name(pid)})" for pid in pids)

@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from kitlib.cluster import versions as versions_mod
+from kitlib.errors import KitError
 from kitlib.paths import REPO_CLUSTER_DIR, cache_dir
 
 Report = Callable[[str], None]
 BUILD_DIR = REPO_CLUSTER_DIR / "build"
 
 
-class ToolError(RuntimeError):
+class ToolError(KitError):
     """A tool could not be fetched or built; the message says what to do."""
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from kitlib.paths import REPO_CLUSTER_DIR
+from kitlib.paths import REPO_CLUSTER_DIR, require_clone
 
 VERSIONS_FILE = REPO_CLUSTER_DIR / "versions.yaml"
 
@@ -40,6 +40,8 @@ _SEMVER = re.compile(r"^v\d+\.\d+\.\d+$")
 @functools.lru_cache(maxsize=None)
 def load(path: Path = VERSIONS_FILE) -> Versions:
     """Read and validate the version table."""
+    if path == VERSIONS_FILE:
+        require_clone()
     data = yaml.safe_load(Path(path).read_text())
     fields = Versions.__dataclass_fields__
     missing = sorted(set(fields) - set(data))

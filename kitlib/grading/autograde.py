@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -19,9 +19,10 @@ import nbformat
 from kitlib.grading import nbmeta as m
 from kitlib.grading.execute import Limits, run_notebook
 from kitlib.grading.feedback import render
-from kitlib.grading.integrity import Note, prepare
+from kitlib.grading.integrity import prepare
 from kitlib.grading.release import release_notebook
-from kitlib.grading.score import AnswerProblem, TestResult, score_notebook
+from kitlib.grading.report import SubmissionReport
+from kitlib.grading.score import score_notebook
 
 FEEDBACK_EXT = {"md": ".md", "html": ".html"}
 
@@ -48,6 +49,7 @@ class Job:
     out: str                   # the grading output folder
     workdir: str               # scratch folder for this submission
     options: dict = field(default_factory=dict)
+    cluster: str | None = None  # the kit's cluster to grade on (None: the default one)
 
 
 def namespace_aware(source) -> bool:
@@ -86,9 +88,11 @@ def graded_path(out: Path, student: str, notebook: str) -> Path:
     return Path(out) / "autograded" / safe_part(student) / Path(notebook).name
 
 
-def kernel_environment(workdir: Path, extra: dict) -> dict:
+def kernel_environment(workdir: Path, extra: dict, cluster: str | None = None) -> dict:
     """The kernel's environment: the grader's, with a private HOME and working state, the
-    grading flag, a fixed hash seed, and the namespace/credentials from the sandbox."""
+    grading flag, a fixed hash seed, the cluster to use, and the namespace/credentials from
+    the sandbox."""
+    from kitlib.cluster.target import NAME_ENV
     from kitlib.grading.cases import GRADING_ENV
     from kitlib.paths import cache_dir
     home = Path(workdir) / "home"
@@ -99,6 +103,8 @@ def kernel_environment(workdir: Path, extra: dict) -> dict:
     env.update({"HOME": str(home), "KIT_CACHE_DIR": str(cache_dir()), GRADING_ENV: "1",
                 "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
                 "IPYTHONDIR": str(home / ".ipython"), "MPLCONFIGDIR": str(home / ".matplotlib")})
+    if cluster:
+        env[NAME_ENV] = cluster
     env.update(extra)
     return env
 
@@ -109,24 +115,21 @@ def _copy_support(source: Path, into: Path) -> None:
         shutil.copytree(support, into / support.name, dirs_exist_ok=True)
 
 
-def grade(job: Job) -> dict:
-    """Grade ``job.submission``; write its feedback and graded notebook; return the report
-    (plain data, also the worker's result file)."""
+def grade(job: Job) -> SubmissionReport:
+    """Grade ``job.submission``; write its feedback and graded notebook; return the report."""
     opts = Options(**job.options)
     source_path, sub_path = Path(job.source), Path(job.submission)
     out, workdir = Path(job.out), Path(job.workdir)
     source = m.read(source_path)
-    report = {"student": job.student, "notebook": source_path.name, "submission": str(sub_path),
-              "points": 0.0, "max_points": sum(m.points(c) for c in source.cells),
-              "tests": [], "problems": [], "notes": [], "run": {}, "error": ""}
+    report = SubmissionReport.new(job.student, source_path, sub_path)
     try:
         raw = sub_path.read_bytes()
         submission = nbformat.reads(raw.decode("utf-8"), as_version=4)
     except Exception as exc:
-        report["error"] = f"the submission could not be read as a notebook ({type(exc).__name__})"
-        return _finish(report, [], [], [], None, out, opts)
+        report.error = f"the submission could not be read as a notebook ({type(exc).__name__})"
+        return finish(report, out, opts.feedback_format)
     released = release_notebook(source)
-    nb, notes = prepare(submission, source, released)
+    nb, report.notes = prepare(submission, source, released)
     run_dir = workdir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     _copy_support(source_path, run_dir)
@@ -135,44 +138,42 @@ def grade(job: Job) -> dict:
     try:
         if opts.use_cluster:
             from kitlib.grading import sandbox
-            from kitlib.kube import api_client
-            api = api_client()
+            from kitlib.kube import api_client, kubeconfig_path
+            kubeconfig = kubeconfig_path(job.cluster)
+            api = api_client(kubeconfig)
             ns = sandbox.namespace_name(job.student, source_path.stem, raw)
             ctx = sandbox.submission_namespace(api, ns, workdir,
                                                effective_isolation(opts.isolation, source),
+                                               admin_kubeconfig=kubeconfig,
                                                token_seconds=int(opts.total_timeout) + 600)
             extra = ctx.__enter__()
-        env = kernel_environment(workdir, extra)
+        env = kernel_environment(workdir, extra, cluster=job.cluster)
         info = run_notebook(nb, run_dir, env, opts.limits(), pid_file=workdir / "kernel.pid")
     finally:
         if api is not None and ns is not None:
             try:
                 ctx.__exit__(None, None, None)
             except Exception as exc:
-                report.setdefault("warnings", []).append(f"namespace {ns} not removed: {exc}")
-    report["run"] = {"status": info.status, "message": info.message}
-    results, problems = score_notebook(nb, source)
-    return _finish(report, results, problems, notes, nb, out, opts)
+                report.warnings.append(f"namespace {ns} not removed: {exc}")
+    report.run_status, report.run_message = info.status, info.message
+    report.tests, report.problems = score_notebook(nb, source)
+    report.points = round(sum(r.points for r in report.tests), 2)
+    return finish(report, out, opts.feedback_format, nb)
 
 
-def _finish(report: dict, results: list[TestResult], problems: list[AnswerProblem],
-            notes: list[Note], nb, out: Path, opts: Options) -> dict:
-    report["points"] = round(sum(r.points for r in results), 2)
-    view = dict(report, tests=results, problems=problems, notes=notes)
-    text = render(view, opts.feedback_format)
-    path = feedback_path(out, report["student"], report["notebook"], opts.feedback_format)
+def finish(report: SubmissionReport, out: Path, fmt: str, nb=None) -> SubmissionReport:
+    """Write the report's feedback (and the graded notebook, if any) under ``out``."""
+    text = render(report, fmt)
+    path = feedback_path(out, report.student, report.notebook, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    report["feedback"] = str(path)
+    report.feedback = str(path)
     if nb is not None:
-        graded = graded_path(out, report["student"], report["notebook"])
+        graded = graded_path(out, report.student, report.notebook)
         graded.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(graded))
-        report["graded_notebook"] = str(graded)
-    report["tests"] = [r.as_dict() for r in results]
-    report["problems"] = [asdict(p) for p in problems]
-    report["notes"] = [n.as_dict() for n in notes]
-    report["digest"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+        report.graded_notebook = str(graded)
+    report.digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     return report
 
 
@@ -185,13 +186,11 @@ def run_job_file(path: Path) -> int:
         report = grade(job)
     except Exception as exc:
         import traceback
-        report = {"student": job.student, "notebook": Path(job.source).name,
-                  "submission": job.submission, "points": 0.0,
-                  "max_points": sum(m.points(c) for c in m.read(job.source).cells),
-                  "tests": [], "notes": [], "problems": [], "run": {},
-                  "error": f"the grader failed on this submission ({type(exc).__name__}: {exc})",
-                  "traceback": traceback.format_exc()}
+        report = SubmissionReport.new(
+            job.student, Path(job.source), Path(job.submission),
+            error=f"the grader failed on this submission ({type(exc).__name__}: {exc})",
+            traceback=traceback.format_exc())
     tmp = result_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(report, indent=1))
+    tmp.write_text(json.dumps(report.to_dict(), indent=1))
     os.replace(tmp, result_file)
     return 0

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 from kitlib.grading import nbmeta as m
-from kitlib.grading.autograde import Job, Options, feedback_path
-from kitlib.grading.feedback import render
+from kitlib.grading.autograde import Job, Options, finish
+from kitlib.grading.report import SubmissionReport
 
 Report = Callable[[str], None]
 
@@ -107,22 +106,62 @@ def plan(paths: list[Path], sources: list[Path]) -> list[Submission]:
 
 # --- running workers --------------------------------------------------------------------
 
-@dataclass
-class _Running:
-    sub: Submission
-    proc: subprocess.Popen
-    workdir: Path
-    deadline: float
-    log: object
+class _Workers:
+    """Runs one worker process per submission, each in a session of its own so that its
+    whole process group (and the kernel's) can be killed: past ``hard_limit`` seconds, or
+    when the batch is interrupted."""
+
+    def __init__(self, work: Path, out: Path, opts: Options, cluster: str, hard_limit: float):
+        self.work, self.out, self.opts, self.cluster = work, out, opts, cluster
+        self.hard_limit = hard_limit
+        self._lock = threading.Lock()
+        self._running: dict[subprocess.Popen, Path] = {}
+        self._stopping = False
+
+    def grade(self, number: int, sub: Submission) -> SubmissionReport | None:
+        """Grade ``sub`` in a worker process; None when the batch was interrupted."""
+        workdir = self.work / f"{number:04d}"
+        workdir.mkdir()
+        job = Job(submission=str(Path(sub.path).resolve()), source=str(Path(sub.source).resolve()),
+                  student=sub.student, out=str(self.out), workdir=str(workdir),
+                  options=asdict(self.opts), cluster=self.cluster)
+        (workdir / "job.json").write_text(json.dumps(asdict(job)))
+        with open(workdir / "worker.log", "wb") as log, self._lock:
+            if self._stopping:
+                return None
+            proc = subprocess.Popen([sys.executable, "-m", "kitlib.grading.worker",
+                                     str(workdir / "job.json")], stdout=log, stderr=log,
+                                    stdin=subprocess.DEVNULL, start_new_session=True,
+                                    cwd=str(workdir))
+            self._running[proc] = workdir
+        late = False
+        try:
+            code = proc.wait(timeout=self.hard_limit)
+        except subprocess.TimeoutExpired:
+            late = True
+            _kill(proc, workdir)
+            code = proc.wait()
+        finally:
+            with self._lock:
+                del self._running[proc]
+        if self._stopping:
+            _cleanup_namespace(workdir)
+            return None
+        return _collect(sub, workdir, self.out, self.opts, late, code)
+
+    def stop(self) -> None:
+        """Kill every running worker (and its kernel); start no more."""
+        with self._lock:
+            self._stopping = True
+            running = dict(self._running)
+        for proc, workdir in running.items():
+            _kill(proc, workdir)
 
 
-def _kill(run: _Running) -> None:
+def _kill(proc: subprocess.Popen, workdir: Path) -> None:
     from kitlib.grading.execute import kill_process_group
-    try:
-        os.killpg(run.proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    pid_file = run.workdir / "kernel.pid"
+    kill_process_group(proc.pid)
+    pid_file = workdir / "kernel.pid"
     if pid_file.exists():
         try:
             kill_process_group(int(pid_file.read_text().strip() or 0))
@@ -130,18 +169,9 @@ def _kill(run: _Running) -> None:
             pass
 
 
-def _not_graded(sub: Submission, out: Path, opts: Options, why: str) -> dict:
-    source = m.read(sub.source) if sub.source else None
-    report = {"student": sub.student, "notebook": sub.source.name if sub.source else sub.path.name,
-              "submission": str(sub.path), "points": 0.0,
-              "max_points": sum(m.points(c) for c in source.cells) if source else 0.0,
-              "tests": [], "problems": [], "notes": [], "run": {}, "error": why}
-    text = render(dict(report, tests=[], problems=[], notes=[]), opts.feedback_format)
-    path = feedback_path(out, report["student"], report["notebook"], opts.feedback_format)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    report["feedback"] = str(path)
-    return report
+def _not_graded(sub: Submission, out: Path, opts: Options, why: str, **fields) -> SubmissionReport:
+    report = SubmissionReport.new(sub.student, sub.source, sub.path, error=why, **fields)
+    return finish(report, out, opts.feedback_format)
 
 
 def _progress(done: int, total: int, line: str, report: Report) -> None:
@@ -150,132 +180,119 @@ def _progress(done: int, total: int, line: str, report: Report) -> None:
     report(f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {line}")
 
 
+def _exclusive(subs: list[Submission], opts: Options, report: Report) -> set[Path]:
+    """Sources whose notebooks make their own namespaces: each of their submissions is
+    graded alone, with your credentials, so whatever it deletes cannot touch another's."""
+    from kitlib.grading.autograde import effective_isolation
+    if not (opts.use_cluster and opts.isolation == "auto"):
+        return set()
+    alone = set()
+    for source in dict.fromkeys(s.source for s in subs if s.source is not None):
+        if effective_isolation(opts.isolation, m.read(source)) == "none":
+            alone.add(source)
+            report(f"{source.name} makes its own namespaces (it does not use $KIT_NAMESPACE): "
+                   "each of its submissions runs alone, with your credentials")
+    return alone
+
+
 def grade_all(paths: list[Path], sources: list[Path], out: Path, jobs: int = 2,
               options: Options | None = None, report: Report = print,
-              keep_workdirs: bool = False) -> list[dict]:
-    """Grade every submission under ``paths`` against ``sources``; write the gradebook."""
+              keep_workdirs: bool = False, cluster: str | None = None) -> list[SubmissionReport]:
+    """Grade every submission under ``paths`` against ``sources`` on the kit's cluster
+    ``cluster`` (default: the kit's default cluster); write the gradebook."""
+    from kitlib.cluster import cluster_name
+    from kitlib.kube import kubeconfig_path
     opts = options or Options()
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     work = out / ".work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
+    cluster = cluster_name(cluster)
     if opts.use_cluster:
-        opts.use_cluster = _cluster_answers(report)
+        opts.use_cluster = _cluster_answers(kubeconfig_path(cluster), report)
     subs = plan(paths, sources)
-    results: list[dict] = []
-    pending = list(enumerate(subs))
-    running: list[_Running] = []
-    hard_limit = opts.total_timeout + 180          # setup, namespace, teardown on top
     total = len(subs)
     report(f"grading {total} submission(s) with {jobs} worker(s); cell limit "
            f"{opts.cell_timeout:g}s, notebook limit {opts.total_timeout:g}s")
-    exclusive = {}
-    for sub in subs:      # notebooks that make their own namespaces: each submission alone
-        if sub.source is not None and sub.source not in exclusive:
-            from kitlib.grading.autograde import effective_isolation
-            exclusive[sub.source] = effective_isolation(opts.isolation, m.read(sub.source)) == "none" \
-                and opts.use_cluster and opts.isolation == "auto"
-            if exclusive[sub.source]:
-                report(f"{sub.source.name} makes its own namespaces (it does not use $KIT_NAMESPACE): "
-                       "each of its submissions runs alone, with your credentials")
+    results: list[SubmissionReport] = []
+
+    def record(result: SubmissionReport, line: str) -> None:
+        results.append(result)
+        _progress(len(results), total, line, report)
+
+    for sub in subs:
+        if sub.source is None:
+            record(_not_graded(sub, out, opts, "no source notebook matches this submission "
+                               "(by file name or grade ids)"), f"{sub.path}: not matched")
+    alone = _exclusive(subs, opts, report)
+    numbered = [(n, s) for n, s in enumerate(subs) if s.source is not None]
+    rounds = [([(n, s) for n, s in numbered if s.source not in alone], max(1, jobs)),
+              ([(n, s) for n, s in numbered if s.source in alone], 1)]
+    workers = _Workers(work, out, opts, cluster, hard_limit=opts.total_timeout + 180)
     try:
-        while pending or running:
-            while pending and len(running) < max(1, jobs):
-                # A submission graded with your credentials runs alone: nothing else runs
-                # beside it, so whatever it deletes cannot touch another's namespace.
-                if any(exclusive.get(r.sub.source) for r in running):
-                    break
-                pick = next((k for k, (_, s) in enumerate(pending)
-                             if not (running and exclusive.get(s.source))), None)
-                if pick is None:
-                    break
-                number, sub = pending.pop(pick)
-                if sub.source is None:
-                    results.append(_not_graded(sub, out, opts, "no source notebook matches this "
-                                               "submission (by file name or grade ids)"))
-                    _progress(len(results), total, f"{sub.path}: not matched", report)
-                    continue
-                workdir = work / f"{number:04d}"
-                workdir.mkdir()
-                job = Job(submission=str(Path(sub.path).resolve()), source=str(Path(sub.source).resolve()),
-                          student=sub.student, out=str(out), workdir=str(workdir), options=asdict(opts))
-                (workdir / "job.json").write_text(json.dumps(asdict(job)))
-                log = open(workdir / "worker.log", "wb")
-                proc = subprocess.Popen([sys.executable, "-m", "kitlib.grading.worker",
-                                         str(workdir / "job.json")], stdout=log, stderr=log,
-                                        stdin=subprocess.DEVNULL, start_new_session=True,
-                                        cwd=str(workdir))
-                running.append(_Running(sub, proc, workdir, time.monotonic() + hard_limit, log))
-            time.sleep(0.2)
-            for run in list(running):
-                code = run.proc.poll()
-                late = code is None and time.monotonic() > run.deadline
-                if code is None and not late:
-                    continue
-                if late:
-                    _kill(run)
-                    run.proc.wait()
-                running.remove(run)
-                run.log.close()
-                result = _collect(run, out, opts, late, code)
-                results.append(result)
-                _progress(len(results), total, f"{result['student']} {result['notebook']}: "
-                          f"{result['points']:g}/{result['max_points']:g}"
-                          + (f" ({result['error']})" if result.get("error") else ""), report)
+        for batch, parallel in rounds:
+            with ThreadPoolExecutor(parallel, thread_name_prefix="kit-grade") as pool:
+                try:
+                    for future in as_completed([pool.submit(workers.grade, n, s) for n, s in batch]):
+                        r = future.result()
+                        record(r, f"{r.student} {r.notebook}: {r.points:g}/{r.max_points:g}"
+                               + (f" ({r.error})" if r.error else ""))
+                except BaseException:      # interrupted: leave nothing running behind
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    workers.stop()
+                    raise
     finally:
-        for run in running:        # interrupted: leave nothing running behind
-            _kill(run)
-            run.proc.wait()
-            run.log.close()
-            _cleanup_namespace(run)
         if not keep_workdirs:
             shutil.rmtree(work, ignore_errors=True)
-    results.sort(key=lambda r: (r["student"], r["notebook"]))
+    results.sort(key=lambda r: (r.student, r.notebook))
     write_gradebook(results, sources, out)
     return results
 
 
-def _cluster_answers(report: Report) -> bool:
+def _cluster_answers(kubeconfig: Path, report: Report) -> bool:
     from kitlib.cluster.health import probe
-    from kitlib.kube import kubeconfig_path
-    alive, detail = probe(kubeconfig_path())
+    alive, detail = probe(kubeconfig)
     if not alive:
         report(f"no cluster answers ({detail}): submissions run without a namespace of their "
                "own, and cells that need the cluster will fail. Start it with `kit up`.")
     return alive
 
 
-def _cleanup_namespace(run: _Running) -> None:
+def _cleanup_namespace(workdir: Path) -> None:
     """A worker killed before its cleanup leaves its namespace: remove it from here."""
     try:
-        job = json.loads((run.workdir / "job.json").read_text())
-        if not job["options"].get("use_cluster"):
+        job = Job(**json.loads((workdir / "job.json").read_text()))
+        if not job.options.get("use_cluster"):
             return
         from kitlib.grading import sandbox
-        from kitlib.kube import api_client
-        name = sandbox.namespace_name(job["student"], Path(job["source"]).stem,
-                                      Path(job["submission"]).read_bytes())
-        sandbox.remove(api_client(), name)
+        from kitlib.kube import api_client, kubeconfig_path
+        name = sandbox.namespace_name(job.student, Path(job.source).stem,
+                                      Path(job.submission).read_bytes())
+        sandbox.remove(api_client(kubeconfig_path(job.cluster)), name)
     except Exception:
         pass
 
 
-def _collect(run: _Running, out: Path, opts: Options, late: bool, code: int | None) -> dict:
-    result_file = run.workdir / "result.json"
+def _collect(sub: Submission, workdir: Path, out: Path, opts: Options, late: bool,
+             code: int | None) -> SubmissionReport:
+    result_file = workdir / "result.json"
     if result_file.exists() and not late:
-        result = json.loads(result_file.read_text())
-        if "feedback" not in result:
-            result = dict(_not_graded(run.sub, out, opts, result.get("error", "not graded")),
-                          traceback=result.get("traceback", ""))
+        try:
+            result = SubmissionReport.from_dict(json.loads(result_file.read_text()))
+        except (ValueError, TypeError) as exc:
+            return _not_graded(sub, out, opts, f"the grading process wrote no usable result ({exc})")
+        if not result.feedback:        # the grader failed: say so in the feedback
+            result = _not_graded(sub, out, opts, result.error or "not graded",
+                                 traceback=result.traceback)
         return result
-    _cleanup_namespace(run)
+    _cleanup_namespace(workdir)
     why = (f"grading took longer than {opts.total_timeout + 180:g}s and was stopped" if late
            else f"the grading process ended unexpectedly (exit code {code}); see its log")
-    return _not_graded(run.sub, out, opts, why)
+    return _not_graded(sub, out, opts, why)
 
 
-def write_gradebook(results: list[dict], sources: list[Path], out: Path) -> Path:
+def write_gradebook(results: list[SubmissionReport], sources: list[Path], out: Path) -> Path:
     """``gradebook.csv``: student, notebook, points, max_points, status, then one column per
     question (``notebook:grade_id``) in the sources' order. Also ``grades.json``."""
     columns = []
@@ -288,13 +305,11 @@ def write_gradebook(results: list[dict], sources: list[Path], out: Path) -> Path
         writer = csv.writer(f)
         writer.writerow(["student", "notebook", "points", "max_points", "status", *columns])
         for r in results:
-            per = {f"{Path(r['notebook']).stem}:{t['grade_id']}": t["points"] for t in r.get("tests", [])}
-            status = ("not graded" if r.get("error") else
-                      "tampered" if any(n["kind"] in ("tampered", "missing") for n in r.get("notes", []))
-                      else "stopped" if r.get("run", {}).get("status") not in (None, "completed")
-                      else "graded")
-            writer.writerow([r["student"], r["notebook"], f"{r['points']:g}", f"{r['max_points']:g}",
-                             status, *(f"{per[c]:g}" if c in per else "" for c in columns)])
-    public = [{k: v for k, v in r.items() if k not in ("traceback",)} for r in results]
+            per = {f"{Path(r.notebook).stem}:{t.grade_id}": t.points for t in r.tests}
+            writer.writerow([r.student, r.notebook, f"{r.points:g}", f"{r.max_points:g}",
+                             r.status, *(f"{per[c]:g}" if c in per else "" for c in columns)])
+    public = [dict(r.to_dict(), status=r.status) for r in results]
+    for entry in public:
+        del entry["traceback"]
     (Path(out) / "grades.json").write_text(json.dumps(public, indent=1))
     return path

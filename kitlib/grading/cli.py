@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from kitlib.errors import UsageError
 from kitlib.paths import REPO_DIR
 
 
@@ -18,35 +18,59 @@ def _default_sources() -> list[Path]:
     return []
 
 
+def _notebooks(paths: list[str], option: str) -> list[Path]:
+    """``paths`` as notebooks that can be read (NotebookFormatError says which cannot);
+    none given: the graded chapters."""
+    from kitlib.grading import nbmeta as m
+    for path in paths:
+        m.read(path)
+    found = [Path(p) for p in paths] or _default_sources()
+    if not found:
+        raise UsageError(f"no notebooks with graded cells found in ./chapters; give them as {option}")
+    return found
+
+
+def _submissions(paths: list[str]) -> list[Path]:
+    """Each argument must exist; a folder must hold at least one notebook."""
+    for path in map(Path, paths):
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or folder; give the submitted notebooks "
+                             "or the folder they were collected in")
+        if path.is_dir() and not any(path.rglob("*.ipynb")):
+            raise UsageError(f"{path} holds no notebooks (*.ipynb); is it the right folder?")
+    return [Path(p) for p in paths]
+
+
+def _cluster(name: str | None) -> str | None:
+    """An explicitly named cluster must be one the kit recorded."""
+    from kitlib.cluster import ClusterDir
+    if name and ClusterDir(name).read() is None:
+        raise UsageError(f"no cluster {name!r} recorded; start it with `kit up --name {name}` "
+                         "or check the name with `kit status --name NAME`")
+    return name
+
+
 def cmd_release(args) -> int:
-    from kitlib.grading.nbmeta import NotebookFormatError
+    from kitlib.cli import output_folder
     from kitlib.grading.release import release
-    sources = [Path(p) for p in args.notebooks] or _default_sources()
-    if not sources:
-        print("kit release: no notebooks with graded cells found (give them as arguments)",
-              file=sys.stderr)
-        return 2
-    try:
-        release(sources, Path(args.out))
-    except (NotebookFormatError, OSError) as exc:
-        print(f"kit release: {exc}", file=sys.stderr)
-        return 2
+    sources = _notebooks(args.notebooks, "arguments")
+    release(sources, output_folder(args.out))
     return 0
 
 
 def cmd_grade(args) -> int:
+    from kitlib.cli import output_folder
     from kitlib.grading.autograde import Options
     from kitlib.grading.batch import grade_all
-    sources = [Path(p) for p in args.source] or _default_sources()
-    if not sources:
-        print("kit grade: no source notebooks (use --source INSTRUCTOR.ipynb)", file=sys.stderr)
-        return 2
+    submissions = _submissions(args.submissions)
+    sources = _notebooks(args.source, "--source INSTRUCTOR.ipynb")
+    out = output_folder(args.out)
+    cluster = _cluster(args.name) if not args.no_cluster else None
     opts = Options(cell_timeout=args.cell_timeout, total_timeout=args.timeout,
                    isolation=args.isolation, use_cluster=not args.no_cluster,
                    feedback_format=args.format)
-    results = grade_all([Path(p) for p in args.submissions], sources, Path(args.out),
-                        jobs=args.jobs, options=opts, report=lambda s: print(s, flush=True))
-    out = Path(args.out)
+    results = grade_all(submissions, sources, out, jobs=args.jobs, options=opts,
+                        report=lambda s: print(s, flush=True), cluster=cluster)
     print(f"gradebook: {out / 'gradebook.csv'}\nfeedback:  {out / 'feedback'}/")
     return 0 if results else 1
 
@@ -54,13 +78,16 @@ def cmd_grade(args) -> int:
 def cmd_validate(args) -> int:
     from kitlib.grading.execute import Limits
     from kitlib.grading.validate import validate
-    got, possible = validate(Path(args.notebook), Limits(cell_timeout=args.cell_timeout,
-                                                         total_timeout=args.timeout),
-                             use_cluster=not args.no_cluster)
+    [notebook] = _notebooks([args.notebook], "an argument")
+    cluster = _cluster(args.name) if not args.no_cluster else None
+    got, possible = validate(notebook, Limits(cell_timeout=args.cell_timeout,
+                                              total_timeout=args.timeout),
+                             use_cluster=not args.no_cluster, cluster=cluster)
     return 0 if got >= possible else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from kitlib.cli import cluster_args, positive
     p = sub.add_parser("release", help="make student notebooks (solutions and hidden tests removed)")
     p.add_argument("notebooks", nargs="*", help="instructor notebooks (default: every "
                    "chapters/*.ipynb with graded cells)")
@@ -72,20 +99,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="graded", help="results folder (default: ./graded)")
     p.add_argument("--source", action="append", default=[],
                    help="an instructor notebook (repeat; default: graded chapters/*.ipynb)")
-    p.add_argument("--jobs", "-j", type=int, default=2, help="submissions graded at once (default 2)")
-    p.add_argument("--cell-timeout", type=float, default=120, help="seconds per cell (default 120)")
-    p.add_argument("--timeout", type=float, default=900, help="seconds per notebook (default 900)")
+    p.add_argument("--jobs", "-j", type=positive(int), default=2,
+                   help="submissions graded at once (default 2)")
+    p.add_argument("--cell-timeout", type=positive(float), default=120,
+                   help="seconds per cell (default 120)")
+    p.add_argument("--timeout", type=positive(float), default=900,
+                   help="seconds per notebook (default 900)")
     p.add_argument("--isolation", choices=["auto", "rbac", "none"], default="auto",
                    help="rbac: the kernel may only change its own namespace; none: it gets "
                         "your credentials; auto (default): rbac for notebooks that use "
                         "$KIT_NAMESPACE, else none and one submission at a time")
+    cluster_args(p)
     p.add_argument("--no-cluster", action="store_true", help="do not make namespaces")
     p.add_argument("--format", choices=["md", "html"], default="md", help="feedback format")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("validate", help="run your notebook and see the points of its public checks")
     p.add_argument("notebook")
-    p.add_argument("--cell-timeout", type=float, default=120)
-    p.add_argument("--timeout", type=float, default=900)
+    p.add_argument("--cell-timeout", type=positive(float), default=120)
+    p.add_argument("--timeout", type=positive(float), default=900)
+    cluster_args(p)
     p.add_argument("--no-cluster", action="store_true", help="do not make a namespace")
     p.set_defaults(func=cmd_validate)

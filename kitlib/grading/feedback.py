@@ -8,8 +8,12 @@ messages or output.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from kitlib.grading.score import MANUAL, TestResult
+
+if TYPE_CHECKING:
+    from kitlib.grading.report import SubmissionReport
 
 HIDDEN_SAY = "hidden tests: {state} (details are withheld until the assignment closes)"
 
@@ -61,20 +65,20 @@ def question_lines(result: TestResult) -> tuple[list[str], list[str]]:
     return checks, remarks
 
 
-def render_markdown(report: dict) -> str:
-    out = [f"# Feedback: {report['notebook']}", "",
-           f"Student: **{report['student']}**  ", f"Score: **{_fmt(report['points'])} / "
-           f"{_fmt(report['max_points'])}**", ""]
-    if report.get("run", {}).get("message"):
-        out += [f"> **Execution stopped:** {report['run']['message']}", ""]
-    if report.get("error"):
-        out += [f"> **Not graded:** {report['error']}", ""]
-    if report["tests"]:
+def render_markdown(report: SubmissionReport) -> str:
+    out = [f"# Feedback: {report.notebook}", "",
+           f"Student: **{report.student}**  ", f"Score: **{_fmt(report.points)} / "
+           f"{_fmt(report.max_points)}**", ""]
+    if report.run_message:
+        out += [f"> **Execution stopped:** {report.run_message}", ""]
+    if report.error:
+        out += [f"> **Not graded:** {report.error}", ""]
+    if report.tests:
         out += ["| question | points | result |", "|---|---|---|"]
-        for t in report["tests"]:
+        for t in report.tests:
             out.append(f"| {t.grade_id} | {_fmt(t.points)} / {_fmt(t.max_points)} | {t.status} |")
         out.append("")
-    for t in report["tests"]:
+    for t in report.tests:
         checks, remarks = question_lines(t)
         out += [f"## {t.grade_id}: {_fmt(t.points)} / {_fmt(t.max_points)} ({t.status})", ""]
         if checks:
@@ -82,51 +86,51 @@ def render_markdown(report: dict) -> str:
         out += [f"- {r}" for r in remarks]
         if remarks:
             out.append("")
-    if report.get("problems"):
+    if report.problems:
         out += ["## Errors in your answer cells", ""]
-        out += [f"- `{p.grade_id}`: {p.message}" for p in report["problems"]]
+        out += [f"- `{p.grade_id}`: {p.message}" for p in report.problems]
         out.append("")
-    if report.get("notes"):
+    if report.notes:
         out += ["## Changes to protected cells", ""]
-        out += [f"- {n.message}" for n in report["notes"]]
+        out += [f"- {n.message}" for n in report.notes]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_html(report: dict) -> str:
+def render_html(report: SubmissionReport) -> str:
     e = lambda s: html.escape(str(s))
-    body = [f"<h1>Feedback: {e(report['notebook'])}</h1>",
-            f"<p>Student: <b>{e(report['student'])}</b><br>Score: <b>{_fmt(report['points'])} / "
-            f"{_fmt(report['max_points'])}</b></p>"]
-    if report.get("run", {}).get("message"):
-        body.append(f"<p><b>Execution stopped:</b> {e(report['run']['message'])}</p>")
-    if report.get("error"):
-        body.append(f"<p><b>Not graded:</b> {e(report['error'])}</p>")
-    if report["tests"]:
+    body = [f"<h1>Feedback: {e(report.notebook)}</h1>",
+            f"<p>Student: <b>{e(report.student)}</b><br>Score: <b>{_fmt(report.points)} / "
+            f"{_fmt(report.max_points)}</b></p>"]
+    if report.run_message:
+        body.append(f"<p><b>Execution stopped:</b> {e(report.run_message)}</p>")
+    if report.error:
+        body.append(f"<p><b>Not graded:</b> {e(report.error)}</p>")
+    if report.tests:
         rows = "".join(f"<tr><td>{e(t.grade_id)}</td><td>{_fmt(t.points)} / {_fmt(t.max_points)}</td>"
                        f"<td class='{e(t.status.replace(' ', '-'))}'>{e(t.status)}</td></tr>"
-                       for t in report["tests"])
+                       for t in report.tests)
         body.append(f"<table><tr><th>question</th><th>points</th><th>result</th></tr>{rows}</table>")
-    for t in report["tests"]:
+    for t in report.tests:
         checks, remarks = question_lines(t)
         body.append(f"<h2>{e(t.grade_id)}: {_fmt(t.points)} / {_fmt(t.max_points)} ({e(t.status)})</h2>")
         if checks:
             body.append("<pre>" + e("\n".join(checks)) + "</pre>")
         if remarks:
             body.append("<ul>" + "".join(f"<li>{e(r)}</li>" for r in remarks) + "</ul>")
-    if report.get("problems"):
+    if report.problems:
         body.append("<h2>Errors in your answer cells</h2><ul>" + "".join(
-            f"<li><code>{e(p.grade_id)}</code>: {e(p.message)}</li>" for p in report["problems"]) + "</ul>")
-    if report.get("notes"):
+            f"<li><code>{e(p.grade_id)}</code>: {e(p.message)}</li>" for p in report.problems) + "</ul>")
+    if report.notes:
         body.append("<h2>Changes to protected cells</h2><ul>" + "".join(
-            f"<li>{e(n.message)}</li>" for n in report["notes"]) + "</ul>")
+            f"<li>{e(n.message)}</li>" for n in report.notes) + "</ul>")
     style = ("body{font-family:sans-serif;max-width:50em;margin:2em auto}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:.3em .6em}.passed{color:#070}.failed,.not-run{color:#a00}"
              ".partial{color:#a60}pre{background:#f6f6f6;padding:.6em}")
     return ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Feedback: "
-            f"{e(report['notebook'])}</title><style>{style}</style></head><body>\n"
+            f"{e(report.notebook)}</title><style>{style}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
 
 
-def render(report: dict, fmt: str = "md") -> str:
+def render(report: SubmissionReport, fmt: str = "md") -> str:
     return render_html(report) if fmt == "html" else render_markdown(report)

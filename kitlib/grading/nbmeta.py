@@ -11,8 +11,11 @@ A cell is *graded* when it carries ``metadata.nbgrader``:
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import nbformat
+
+from kitlib.errors import KitError
 
 SCHEMA_VERSION = 3
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -21,8 +24,9 @@ CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 
 
-class NotebookFormatError(ValueError):
-    """A notebook's graded cells are malformed (unbalanced markers, duplicate ids...)."""
+class NotebookFormatError(KitError, ValueError):
+    """A notebook cannot be read, or its graded cells are malformed (unbalanced markers,
+    duplicate ids...)."""
 
 
 def meta(cell) -> dict:
@@ -105,7 +109,22 @@ def by_grade_id(nb) -> dict[str, object]:
 
 
 def read(path) -> nbformat.NotebookNode:
-    return nbformat.read(str(path), as_version=4)
+    """The notebook at ``path``, or NotebookFormatError saying why it cannot be read."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotebookFormatError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NotebookFormatError(f"{path} is a directory, not a notebook file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotebookFormatError(f"{path} cannot be read "
+                                  f"({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as exc:        # nbformat raises many kinds for what is not a notebook
+        why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise NotebookFormatError(f"{path} is not a Jupyter notebook ({why})") from None
 
 
 # --- regions -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from kitlib.grading import nbmeta as m
+from kitlib.grading.env import NAMESPACE_ENV
 from kitlib.grading.execute import Limits, run_notebook
 from kitlib.grading.feedback import question_lines
 from kitlib.grading.integrity import split_test_cells, Context
@@ -32,8 +33,12 @@ def edited_cells(nb) -> dict[str, str]:
 
 
 def validate(path: Path, limits: Limits | None = None, report: Callable[[str], None] = print,
-             use_cluster: bool = True) -> tuple[float, float]:
-    """Run ``path`` and report; returns (points of public checks, points possible)."""
+             use_cluster: bool = True, cluster: str | None = None) -> tuple[float, float]:
+    """Run ``path`` and report; returns (points of public checks, points possible).
+    ``cluster``: the kit's cluster to give it a namespace on (default: the default one)."""
+    from kitlib.cluster import cluster_name
+    from kitlib.cluster.health import probe
+    from kitlib.kube import kubeconfig_path
     from kitlib.grading.autograde import kernel_environment
     path = Path(path)
     original = m.read(path)
@@ -46,17 +51,18 @@ def validate(path: Path, limits: Limits | None = None, report: Callable[[str], N
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     api = name = None
+    cluster = cluster_name(cluster)
     with tempfile.TemporaryDirectory(prefix="kit-validate-") as scratch:
         extra = {}
-        if use_cluster and _cluster_answers():
+        if use_cluster and probe(kubeconfig_path(cluster))[0]:
             from kitlib.grading import sandbox
             from kitlib.kube import api_client
             import uuid
-            api, name = api_client(), f"validate-{uuid.uuid4().hex[:8]}"
+            api, name = api_client(kubeconfig_path(cluster)), f"validate-{uuid.uuid4().hex[:8]}"
             sandbox.create_namespace(api, name)
-            extra = {"KIT_NAMESPACE": name}
+            extra = {NAMESPACE_ENV: name}
         try:
-            env = kernel_environment(Path(scratch), extra)
+            env = kernel_environment(Path(scratch), extra, cluster=cluster)
             env["HOME"] = os.environ.get("HOME", env["HOME"])     # a learner's own machine
             env.pop("IPYTHONDIR", None)
             env.pop("MPLCONFIGDIR", None)
@@ -88,9 +94,3 @@ def validate(path: Path, limits: Limits | None = None, report: Callable[[str], N
            + (" — everything passes" if results and all(r.status == PASSED for r in results) else "")
            + ". Hidden tests, if the assignment has any, run when it is graded.")
     return got, possible
-
-
-def _cluster_answers() -> bool:
-    from kitlib.cluster.health import probe
-    from kitlib.kube import kubeconfig_path
-    return probe(kubeconfig_path())[0]

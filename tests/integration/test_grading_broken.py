@@ -37,27 +37,27 @@ def graded(tmp_path_factory):
     submissions.write_all(tmp / "submitted", {"deleter": solved, "good": solved}, CLUSTER.name)
     results = grade_all([tmp / "submitted"], [PURE, CLUSTER], tmp / "out", jobs=2,
                         options=OPTIONS, report=lambda s: None)
-    return tmp, cases, {(r["student"], r["notebook"]): r for r in results}
+    return tmp, cases, {(r.student, r.notebook): r for r in results}
 
 
 def test_each_bad_submission_gets_its_score_and_message(graded):
     _, cases, results = graded
     for name, (_, message, points) in cases.items():
         result = results[(name, PURE.name)]
-        feedback = Path(result["feedback"]).read_text()
-        assert result["points"] == points, (name, feedback)
+        feedback = Path(result.feedback).read_text()
+        assert result.points == points, (name, feedback)
         assert message in feedback, (name, feedback)
 
 
 def test_unreadable_submission_is_reported_not_fatal(graded):
     result = graded[2][("garbage", PURE.name)]
-    assert result["points"] == 0 and "could not be read" in Path(result["feedback"]).read_text()
+    assert result.points == 0 and "could not be read" in Path(result.feedback).read_text()
 
 
 def test_the_deleter_harmed_no_one(graded, api):
     _, _, results = graded
-    assert results[("good", CLUSTER.name)]["points"] == 2
-    assert results[("deleter", CLUSTER.name)]["points"] == 2
+    assert results[("good", CLUSTER.name)].points == 2
+    assert results[("deleter", CLUSTER.name)].points == 2
     ns = {n.metadata.name for n in client.CoreV1Api(api).list_namespace().items}
     assert {"default", "kube-system", "kube-public"} <= ns
 
@@ -90,5 +90,5 @@ def test_grading_twice_gives_the_same_result(graded, tmp_path):
     again = grade_all([tmp / "submitted" / "partial", tmp / "submitted" / "edited-test"], [PURE],
                       tmp_path / "again", jobs=2, options=OPTIONS, report=lambda s: None)
     for r in again:
-        before = first[(r["student"], r["notebook"])]
-        assert (r["points"], r["digest"]) == (before["points"], before["digest"])
+        before = first[(r.student, r.notebook)]
+        assert (r.points, r.digest) == (before.points, before.digest)

@@ -45,20 +45,20 @@ def test_round_trip(notebook, tmp_path):
         "untouched": released, "solved": submissions.solved(released, source)}, notebook.name)
     results = grade_all([tmp_path / "submitted"], [notebook], tmp_path / "graded", jobs=2,
                         options=Options(cell_timeout=300, total_timeout=1200), report=lambda s: None)
-    by_student = {r["student"]: r for r in results}
+    by_student = {r.student: r for r in results}
     assert set(by_student) == set(subs)
     possible = sum(m.points(c) for c in source.cells if m.is_autograded_test(c))
     untouched, solved = by_student["untouched"], by_student["solved"]
 
-    assert untouched["points"] == 0, untouched["tests"]
-    untouched_feedback = Path(untouched["feedback"]).read_text()
+    assert untouched.points == 0, untouched.tests
+    untouched_feedback = Path(untouched.feedback).read_text()
     assert "NotImplementedError" in untouched_feedback or "not implemented" in untouched_feedback
-    assert all(t["status"] in ("failed", "manual") for t in untouched["tests"])
+    assert all(t.status in ("failed", "manual") for t in untouched.tests)
 
-    assert solved["points"] == possible, Path(solved["feedback"]).read_text()
-    assert not solved["notes"] and not solved.get("error")
+    assert solved.points == possible, Path(solved.feedback).read_text()
+    assert not solved.notes and not solved.error
 
     for result in results:
-        text = Path(result["feedback"]).read_text()
+        text = Path(result.feedback).read_text()
         assert not [s for s in secrets if s in text], "hidden tests leaked into feedback"
     assert (tmp_path / "graded" / "gradebook.csv").read_text().count("\n") == 3

@@ -1,6 +1,7 @@
 """Points from executed parts, and feedback that never shows hidden tests."""
 from kitlib.grading.feedback import render
 from kitlib.grading.integrity import Note
+from kitlib.grading.report import SubmissionReport
 from kitlib.grading.score import AnswerProblem, Part, score_test
 
 
@@ -41,11 +42,11 @@ def test_timeouts_and_parts_not_run_score_zero():
 
 
 def report(tests, fmt="md"):
-    return render({"student": "alice", "notebook": "nb.ipynb", "points": sum(t.points for t in tests),
-                   "max_points": sum(t.max_points for t in tests), "tests": tests,
-                   "problems": [AnswerProblem("q1-add", "raised <ValueError>")],
-                   "notes": [Note("tampered", "q1-tests", "the test cell 'q1-tests' was changed")],
-                   "run": {}}, fmt)
+    return render(SubmissionReport(
+        student="alice", notebook="nb.ipynb", submission="nb.ipynb",
+        points=sum(t.points for t in tests), max_points=sum(t.max_points for t in tests),
+        tests=tests, problems=[AnswerProblem("q1-add", "raised <ValueError>")],
+        notes=[Note("tampered", "q1-tests", "the test cell 'q1-tests' was changed")]), fmt)
 
 
 def test_feedback_shows_public_checks_and_withholds_hidden_ones():
@@ -66,3 +67,17 @@ def test_hidden_cases_in_public_parts_are_nameless():
     s = summary(0, 1, "public", hidden=True, name="SECRET case")
     text = report([score_test("q", 1, [Part(False, "error", "AssertionError", summaries=[s])])])
     assert "SECRET" not in text and "(hidden case)" in text
+
+
+def test_a_report_survives_the_workers_json_and_keeps_its_status():
+    import json
+    tests = [score_test("q", 2, [Part(False, "error", "AssertionError", summaries=[summary(1, 2)])])]
+    r = SubmissionReport("bob", "nb.ipynb", "sub/bob/nb.ipynb", max_points=2, points=1.0,
+                         tests=tests, notes=[Note("tampered", "q", "changed")],
+                         run_status="completed")
+    back = SubmissionReport.from_dict(json.loads(json.dumps(r.to_dict())))
+    assert back == r and back.status == "tampered"
+    assert report(back.tests) == report(tests)
+    assert SubmissionReport("x", "nb.ipynb", "s", 2, error="unreadable").status == "not graded"
+    assert SubmissionReport("x", "nb.ipynb", "s", 2, run_status="stopped").status == "stopped"
+    assert SubmissionReport("x", "nb.ipynb", "s", 2, run_status="completed").status == "graded"

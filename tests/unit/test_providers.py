@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kitlib import cluster
-from kitlib.cluster import docker
+from kitlib import cluster, kube
+from kitlib.cluster import docker, target
 from kitlib.cluster.base import ClusterDir, ClusterError, Record
 from kitlib.cluster.providers import kind as kind_mod
 from kitlib.cluster.providers.existing import ExistingProvider, extract_context
@@ -17,6 +17,7 @@ def private_state(tmp_path, monkeypatch):
     monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "state"))
     for var in ("KIT_PROVIDER", "KIT_KUBECONFIG", "KIT_CONTEXT", "KIT_CLUSTER"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(target, "_in_use", None)
 
 
 def docker_up():
@@ -62,6 +63,17 @@ def test_recorded_cluster_keeps_its_provider():
 def test_kit_kubeconfig_selects_existing(monkeypatch):
     monkeypatch.setenv("KIT_KUBECONFIG", "/somewhere/config")
     assert cluster.choose_provider(engine_answers=docker_up)[0] == "existing"
+
+
+def test_one_place_resolves_the_cluster_name(monkeypatch):
+    assert cluster.cluster_name() == "kit" and cluster.cluster_name("y") == "y"
+    monkeypatch.setenv("KIT_CLUSTER", "from-env")
+    assert kube.kubeconfig_path() == ClusterDir("from-env").kubeconfig
+    target.use("x")                       # what cluster.up(name="x") does once it is up
+    assert kube.kubeconfig_path() == ClusterDir("x").kubeconfig
+    assert cluster.status().name == "x" and kube.kubeconfig_path("y") == ClusterDir("y").kubeconfig
+    cluster.down(report=lambda m: None)   # removes x: the environment's default again
+    assert cluster.cluster_name() == "from-env"
 
 
 @pytest.mark.parametrize("bad", ["", "-kit", "kit cluster", "x" * 41, "kit/../etc"])
@@ -206,17 +218,37 @@ def test_extract_unknown_context_lists_the_known_ones():
         extract_context(KUBECONFIG, "c")
 
 
-def test_existing_provider_never_modifies_the_source(tmp_path, monkeypatch):
+def test_existing_provider_never_modifies_the_source(tmp_path):
     source = tmp_path / "config"
     source.write_text(yaml.safe_dump(KUBECONFIG))
     before = source.read_bytes()
-    monkeypatch.setenv("KIT_KUBECONFIG", str(source))
-    monkeypatch.setenv("KIT_CONTEXT", "a")
-    provider = ExistingProvider(ClusterDir("kit"), report=lambda m: None)
+    provider = ExistingProvider(ClusterDir("kit"), report=lambda m: None,
+                                source=str(source), context="a")
     with pytest.raises(ClusterError, match="not answering"):   # nothing listens on :1
         provider.up()
     assert source.read_bytes() == before
     assert not ClusterDir("kit").path.exists()
+
+
+def test_a_kernel_still_learns_the_existing_source_from_the_environment(tmp_path, monkeypatch):
+    source = tmp_path / "config"
+    source.write_text(yaml.safe_dump(KUBECONFIG))
+    monkeypatch.setenv("KIT_KUBECONFIG", str(source))
+    monkeypatch.setenv("KIT_CONTEXT", "a")
+    with pytest.raises(ClusterError, match="context 'a' in .*not answering"):
+        cluster.up(report=lambda m: None)
+
+
+def test_kubeconfig_and_context_only_go_with_the_existing_provider(tmp_path):
+    with pytest.raises(ClusterError, match="--kubeconfig and --context are for the existing"):
+        cluster.up(provider="kwok", kubeconfig=tmp_path / "config", report=lambda m: None)
+    assert not ClusterDir("kit").path.exists()
+
+
+def test_up_refuses_to_switch_a_recorded_cluster_to_another_provider(tmp_path):
+    ClusterDir("kit").write(Record("kit", "kwok", phase="ready"))
+    with pytest.raises(ClusterError, match="'kit' is a kwok cluster; remove it with `kit down"):
+        cluster.up(kubeconfig=tmp_path / "config", report=lambda m: None)
 
 
 def test_existing_provider_without_kubeconfig_says_how():

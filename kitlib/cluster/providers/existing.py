@@ -11,20 +11,38 @@ import yaml
 from kitlib.cluster.base import ClusterError, Provider, Record
 from kitlib.cluster.processes import stop_all_under
 from kitlib.cluster.health import probe
+from kitlib.cluster.target import CONTEXT_ENV, KUBECONFIG_ENV
 
-KUBECONFIG_ENV, CONTEXT_ENV = "KIT_KUBECONFIG", "KIT_CONTEXT"
+
+def read_kubeconfig(path: Path) -> dict:
+    """The kubeconfig at ``path`` as a dict, or ClusterError saying what is wrong with it."""
+    try:
+        config = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ClusterError(f"kubeconfig {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClusterError(f"kubeconfig {path} cannot be read: "
+                           f"{getattr(exc, 'strerror', None) or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ClusterError(f"kubeconfig {path} is not valid YAML "
+                           f"({str(exc).splitlines()[0]})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("contexts"), list):
+        raise ClusterError(f"{path} is not a kubeconfig (it has no list of contexts)")
+    return config
 
 
 def extract_context(source: dict, context: str | None) -> dict:
     """A standalone kubeconfig holding only ``context`` (default: the current one)."""
     name = context or source.get("current-context")
-    by_name = lambda key: {item["name"]: item for item in source.get(key) or []}
+    by_name = lambda key: {item["name"]: item for item in source.get(key) or []
+                           if isinstance(item, dict) and "name" in item}
     contexts = by_name("contexts")
     if name not in contexts:
         raise ClusterError(f"context {name!r} not found; contexts are: {', '.join(contexts) or 'none'}")
     ctx = contexts[name]
     clusters, users = by_name("clusters"), by_name("users")
-    cluster_name, user_name = ctx["context"].get("cluster"), ctx["context"].get("user")
+    body = ctx.get("context") or {}
+    cluster_name, user_name = body.get("cluster"), body.get("user")
     if cluster_name not in clusters:
         raise ClusterError(f"context {name!r} names cluster {cluster_name!r}, which is not defined")
     return {"apiVersion": "v1", "kind": "Config", "current-context": name,
@@ -35,16 +53,18 @@ def extract_context(source: dict, context: str | None) -> dict:
 class ExistingProvider(Provider):
     name = "existing"
 
+    def __init__(self, cluster, report=print, source: str | None = None,
+                 context: str | None = None):
+        super().__init__(cluster, report)
+        self.source, self.context = source, context
+
     def up(self) -> None:
-        source = Path(os.environ.get(KUBECONFIG_ENV) or "")
-        if not source.name:
-            raise ClusterError(f"the existing provider needs {KUBECONFIG_ENV}=PATH (and "
-                               f"optionally {CONTEXT_ENV}=NAME), or `kit up --provider existing "
-                               "--kubeconfig PATH --context NAME`")
-        if not source.is_file():
-            raise ClusterError(f"{KUBECONFIG_ENV}={source}: no such file")
-        config = extract_context(yaml.safe_load(source.read_text()) or {},
-                                 os.environ.get(CONTEXT_ENV))
+        if not self.source:
+            raise ClusterError("the existing provider needs a kubeconfig: `kit up --provider "
+                               "existing --kubeconfig PATH [--context NAME]` (or "
+                               f"{KUBECONFIG_ENV}=PATH and {CONTEXT_ENV}=NAME)")
+        source = Path(self.source)
+        config = extract_context(read_kubeconfig(source), self.context)
         _resolve_relative_paths(config, source.parent)
         self.cluster.path.mkdir(parents=True, exist_ok=True)
         self.cluster.kubeconfig.touch(mode=0o600)

@@ -180,15 +180,19 @@ def run_reporting(cmd: list[str], report, what: str, timeout: float) -> None:
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
-    for raw in proc.stdout:
-        line = "".join(ch for ch in raw if ch.isascii()).strip().removesuffix("...").strip()
-        if line and line not in lines[-1:]:       # kind prints each step twice (start, done)
-            lines.append(line)
-            if line[0].isupper() and not line.startswith(KIND_HINTS):   # steps, not hints
-                report(f"  kind: {line}")
-        if time.monotonic() - started > timeout:
-            proc.kill()
-            raise ClusterError(f"{what} took longer than {timeout:.0f}s")
+    try:
+        for raw in proc.stdout:
+            line = "".join(ch for ch in raw if ch.isascii()).strip().removesuffix("...").strip()
+            if line and line not in lines[-1:]:       # kind prints each step twice (start, done)
+                lines.append(line)
+                if line[0].isupper() and not line.startswith(KIND_HINTS):   # steps, not hints
+                    report(f"  kind: {line}")
+            if time.monotonic() - started > timeout:
+                raise ClusterError(f"{what} took longer than {timeout:.0f}s")
+    except BaseException:         # too slow or interrupted: kind must not go on
+        proc.kill()
+        proc.wait()
+        raise
     if proc.wait() != 0:
         raise ClusterError(f"{what} failed:\n" + "\n".join(lines[-25:]))
 

@@ -14,7 +14,7 @@ import yaml
 
 from kitlib.cluster import tools
 from kitlib.cluster.base import ClusterError, Provider, Record
-from kitlib.cluster.processes import processes_under, terminate
+from kitlib.cluster.processes import processes_under, stop_all_under
 from kitlib.cluster.versions import load as load_versions
 from kitlib.paths import REPO_CLUSTER_DIR
 
@@ -62,11 +62,16 @@ class KwokProvider(Provider):
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         lines = []
         assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip())
-            if line.strip():
-                self.report("  kwokctl: " + _strip_log_prefix(line.rstrip()))
-        code = proc.wait(timeout=timeout)
+        try:
+            for line in proc.stdout:
+                lines.append(line.rstrip())
+                if line.strip():
+                    self.report("  kwokctl: " + _strip_log_prefix(line.rstrip()))
+            code = proc.wait(timeout=timeout)
+        except BaseException:       # interrupted: kwokctl must not go on starting components
+            proc.kill()
+            proc.wait()
+            raise
         if check and code != 0:
             raise ClusterError("kwokctl failed:\n" + "\n".join(lines[-20:]))
         return subprocess.CompletedProcess(cmd, code, "\n".join(lines), "")
@@ -164,8 +169,7 @@ class KwokProvider(Provider):
                 self.report("kwokctl delete timed out; stopping leftover processes directly")
         # kwokctl returns once it has signalled the components; wait until they have
         # really exited (and released their ports), forcing any that linger.
-        for pid in set(pids) | set(processes_under(self.cluster.path)):
-            terminate(pid)
+        stop_all_under(self.cluster.path, also=pids)
 
 
 def _strip_log_prefix(line: str) -> str:
