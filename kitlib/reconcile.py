@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from kitlib.grading import Case
+from kitlib.checks import Case
 
 
 @dataclass

@@ -27,7 +27,7 @@ from kitlib.controller.crd import GROUP, PLURAL, VERSION, install_crd, podset
 from kitlib.controller.framework import Controller, ControllerStopped
 from kitlib.controller.pods import controller_of, is_active, is_ready
 from kitlib.controller.queue import ExponentialBackoff
-from kitlib.grading import Case, Summary, run_cases
+from kitlib.checks import Case, Summary, run_cases
 
 CASE_LIMIT = 90           # seconds: the backstop; each check's own bounds are shorter
 RECONCILE_TIMEOUT = 5     # seconds one reconcile may take in the checks

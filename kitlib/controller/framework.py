@@ -323,7 +323,7 @@ def describe(exc: BaseException, reconcile_timeout: float = 0) -> str:
         return f"reconcile got API error {exc.status} {exc.reason}"
     if isinstance(exc, SystemExit):
         return f"reconcile called sys.exit({exc.code!r}); return instead"
-    from kitlib.grading.cases import describe_exception
+    from kitlib.checks import describe_exception
     return "reconcile " + describe_exception(exc)
 
 

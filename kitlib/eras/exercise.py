@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from kitlib.grading import Case
+from kitlib.checks import Case
 
 PERIOD = 100_000
 

@@ -89,7 +89,7 @@ def graded_path(out: Path, student: str, notebook: str) -> Path:
 def kernel_environment(workdir: Path, extra: dict) -> dict:
     """The kernel's environment: the grader's, with a private HOME and working state, the
     grading flag, a fixed hash seed, and the namespace/credentials from the sandbox."""
-    from kitlib.grading.cases import GRADING_ENV
+    from kitlib.checks.cases import GRADING_ENV
     from kitlib.paths import cache_dir
     home = Path(workdir) / "home"
     home.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 the reference (kube-scheduler v1.37.0's behaviour) on scenarios; then the learner's
 plugins schedule real pods and the placements are read back from the API.
 
-Every check is a ``kitlib.grading.Case``: one line per case, points, a time limit, and a
+Every check is a ``kitlib.checks.Case``: one line per case, points, a time limit, and a
 one-line reason for a wrong answer, an exception, a wrong type or an endless loop.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Callable
 
-from kitlib.grading import Case
+from kitlib.checks import Case
 from kitlib.scheduler import scenarios as S
 from kitlib.scheduler.framework import Framework, FunctionPlugin, NodeInfo, Status
 from kitlib.scheduler.plugins import build_framework, reference_plugins
@@ -328,7 +328,7 @@ class EndToEnd:
             self.failure = str(exc)
             raise
         except BaseException as exc:
-            from kitlib.grading.cases import describe_exception
+            from kitlib.checks import describe_exception
             self.failure = "end-to-end run " + describe_exception(exc)
             raise AssertionError(self.failure) from exc
         return self.outcome

@@ -127,7 +127,7 @@ def test_runs_as_a_process(api, kubeconfig, pool, ns):
 def test_end_to_end_check_passes_for_the_reference(api):
     S.create_nodes(api, checks.chapter_nodes(), "ch05")
     try:
-        from kitlib.grading import run_cases
+        from kitlib.checks import run_cases
         summary = run_cases("e2e", checks.end_to_end_cases(api, build_framework()), show=False)
         assert summary.all_passed, summary.render()
     finally:
@@ -139,7 +139,7 @@ def test_end_to_end_check_fails_fast_for_the_student_version(api):
         raise NotImplementedError()
     fw = checks.learner_framework(unschedulable=todo, fit=todo, affinity=todo, taint_filter=todo,
                                   taint_score=todo, taint_normalize=todo, least_allocated=todo, balanced=todo)
-    from kitlib.grading import run_cases
+    from kitlib.checks import run_cases
     summary = run_cases("e2e", checks.end_to_end_cases(api, fw), show=False)
     assert not summary.all_passed
     for r in summary.results:

@@ -2,7 +2,7 @@
 import pytest
 
 from kitlib import reconcile as r
-from kitlib.grading import run_cases
+from kitlib.checks import run_cases
 
 
 def test_thermostat_reaches_and_recovers_the_desired_temperature():

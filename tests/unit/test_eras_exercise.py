@@ -2,7 +2,7 @@
 import pytest
 
 from kitlib.eras import cgroups, exercise
-from kitlib.grading import run_cases
+from kitlib.checks import run_cases
 
 
 def _summary(fn):

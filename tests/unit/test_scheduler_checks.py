@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kitlib.grading import run_cases
+from kitlib.checks import run_cases
 from kitlib.scheduler import Status, checks
 from kitlib.scheduler.framework import MAX_NODE_SCORE
 from kitlib.scheduler.plugins import tolerates
