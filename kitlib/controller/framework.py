@@ -90,8 +90,6 @@ class Controller:
                  reconcile_timeout: float = 30.0, pod_event_delay: float = 0.0,
                  backoff: ExponentialBackoff | None = None, expectations_ttl: float = 60.0,
                  name: str = "podset-controller"):
-        if reconcile is None:
-            from kitlib.controller.reference import reconcile
         if not callable(reconcile):
             raise TypeError(f"reconcile must be a function reconcile(ctx, key), not {type(reconcile).__name__}")
         self.name = name
