@@ -1,5 +1,6 @@
-"""Scheduler benchmark: scheduling throughput of the kit's reference mini-scheduler
-(``python -m kitlib.scheduler``, a process of its own) against kube-scheduler v1.37.0 on
+"""Scheduler benchmark: scheduling throughput of the kit's mini-scheduler with chapter 05's
+reference plugins (``python -m kitlib.scheduler --framework
+exercises.scheduler.reference:framework``, a process of its own) against kube-scheduler v1.37.0 on
 the same Docker-free cluster, with the same client limits (QPS 50, burst 100: kube-scheduler's
 defaults, which the kit's scheduler copies), and the balance of the placements.
 
