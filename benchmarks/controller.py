@@ -99,6 +99,7 @@ class Observer:
 def run_scenarios(api, which, n, k):
     """One repetition of both scenarios for ``which`` ("replicaset" or "podset")."""
     from kubernetes import client
+    from exercises.controller import reference
     from kitlib.controller import GROUP, VERSION, PLURAL, Controller, podset
     from kitlib.kube import delete_namespace
     import uuid
@@ -118,7 +119,7 @@ def run_scenarios(api, which, n, k):
             scale = lambda r: custom.patch_namespaced_custom_object(GROUP, VERSION, ns, PLURAL, "web",
                                                                     {"spec": {"replicas": r}})
             obs = Observer(api, ns, "PodSet").start()
-            ctrl = Controller(api, namespace=ns, resync_period=600).start()
+            ctrl = Controller(api, reference.reconcile, namespace=ns, resync_period=600).start()
             ctrl.wait_idle(timeout=10)
         time.sleep(0.5)
         result = {}

@@ -53,7 +53,7 @@ def cost_of_parts(repeat: int = 3) -> dict:
     kernel, namespace = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeat):
-            nb = new_notebook(cells=[new_code_cell("import kitlib.grading, kubernetes")])
+            nb = new_notebook(cells=[new_code_cell("import kitlib.checks, kubernetes")])
             t = time.monotonic()
             run_notebook(nb, Path(tmp))
             kernel.append(time.monotonic() - t)

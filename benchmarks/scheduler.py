@@ -1,5 +1,6 @@
-"""Scheduler benchmark: scheduling throughput of the kit's reference mini-scheduler
-(``python -m kitlib.scheduler``, a process of its own) against kube-scheduler v1.37.0 on
+"""Scheduler benchmark: scheduling throughput of the kit's mini-scheduler with chapter 05's
+reference plugins (``python -m kitlib.scheduler --framework
+exercises.scheduler.reference:framework``, a process of its own) against kube-scheduler v1.37.0 on
 the same Docker-free cluster, with the same client limits (QPS 50, burst 100: kube-scheduler's
 defaults, which the kit's scheduler copies), and the balance of the placements.
 
@@ -84,7 +85,7 @@ class BindWatcher:
 
 def create_pods(api, ns: str, pods: list[dict], threads: int = 8) -> tuple[float, float]:
     from kitlib.scheduler.rest import Rest
-    from kitlib.scheduler.scenarios import strip_for_create
+    from exercises.scheduler.scenarios import strip_for_create
     rest = Rest(api)
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
@@ -105,7 +106,7 @@ def balance(api, pool: str) -> dict:
 
 def one_run(api, kubeconfig: Path, who: str, nodes: int, pods: int, qps: float, burst: int) -> dict:
     from kitlib.kube import delete_namespace
-    from kitlib.scheduler import scenarios as S
+    from exercises.scheduler import scenarios as S
     from kitlib.scheduler.rest import Rest
     rest = Rest(api)
     tag = f"{who.split('-')[0]}-{nodes}-{qps:g}".replace(".", "")
@@ -121,6 +122,7 @@ def one_run(api, kubeconfig: Path, who: str, nodes: int, pods: int, qps: float, 
     try:
         if who != "kube-scheduler":
             proc = subprocess.Popen([sys.executable, "-m", "kitlib.scheduler", "--kubeconfig", str(kubeconfig),
+                                     "--framework", "exercises.scheduler.reference:framework",
                                      "--qps", str(qps), "--burst", str(burst), "--quiet"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
             time.sleep(3)                                   # list+watch synced

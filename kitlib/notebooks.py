@@ -1,15 +1,10 @@
-"""Authoring and executing the course notebooks.
+"""Refreshing the stored outputs of the course's chapters.
 
-Cells carry two kinds of metadata:
-
-* nbgrader's (schema 3) on graded cells: ``grade_id``, ``points``, ``solution``, ``grade``,
-  ``locked``; solution code sits between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` and
-  hidden checks between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``;
-* nbval's cell tags: ``nbval-ignore-output`` for cells whose output varies (times, random
-  names) — they still run, only their output is not compared.
-
-``python -m kitlib.notebooks chapters/00-*.ipynb`` re-executes notebooks in place on the
-kit's cluster so their stored outputs (what nbval compares against) are fresh.
+A chapter is a MyST Markdown source (``chapters/NN-name.md``, what authors edit) paired by
+jupytext with a notebook (``chapters/NN-name.ipynb``, which keeps the outputs nbval
+compares). ``python -m kitlib.notebooks chapters/05-*.md`` (or the ``.ipynb``) brings each
+notebook up to date with its source, re-executes it on the kit's cluster in a fresh kernel,
+stores the new outputs, and syncs again so both files carry the same inputs.
 """
 from __future__ import annotations
 
@@ -17,47 +12,12 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-IGNORE_OUTPUT = "nbval-ignore-output"
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-def md(text: str) -> nbformat.NotebookNode:
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(source: str, *, ignore_output: bool = False, tags: tuple[str, ...] = ()) -> nbformat.NotebookNode:
-    cell = new_code_cell(source.strip("\n"))
-    all_tags = [*tags, *([IGNORE_OUTPUT] if ignore_output else [])]
-    if all_tags:
-        cell.metadata["tags"] = all_tags
-    return cell
-
-
-def graded(cell: nbformat.NotebookNode, grade_id: str, *, points: float = 0,
-           solution: bool = False, grade: bool = False,
-           locked: bool | None = None) -> nbformat.NotebookNode:
-    """Attach nbgrader metadata: solution cells (learner writes), grade cells (tests with
-    points, locked unless they are also solution cells), or locked read-only cells."""
-    if locked is None:
-        locked = grade and not solution
-    cell.metadata["nbgrader"] = {"schema_version": 3, "grade_id": grade_id, "solution": solution,
-                                 "grade": grade, "locked": locked,
-                                 **({"points": points} if grade else {})}
-    return cell
-
-
-def notebook(cells: list) -> nbformat.NotebookNode:
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = KERNELSPEC
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
-
-
-def write(nb: nbformat.NotebookNode, path: str | Path) -> None:
-    nbformat.validate(nb)
-    nbformat.write(nb, str(path))
+def sync(path: str | Path) -> None:
+    """``jupytext --sync``: the newer of the pair gives the inputs, the .ipynb its outputs."""
+    from jupytext.cli import jupytext as jupytext_cli
+    jupytext_cli(["--sync", "--quiet", str(path)])
 
 
 def execute(path: str | Path, timeout: int = 900) -> None:
@@ -70,9 +30,16 @@ def execute(path: str | Path, timeout: int = 900) -> None:
     nbformat.write(nb, str(path))
 
 
+def refresh(path: str | Path) -> None:
+    notebook = Path(path).with_suffix(".ipynb")
+    sync(Path(path).with_suffix(".md"))      # the author's latest edits first
+    execute(notebook)
+    sync(notebook)                           # inputs unchanged; the .md is touched, not older
+
+
 if __name__ == "__main__":
     from kitlib import cluster
     cluster.up()
     for arg in sys.argv[1:]:
-        print(f"executing {arg}", flush=True)
-        execute(arg)
+        print(f"refreshing {arg}", flush=True)
+        refresh(arg)

@@ -1,6 +1,7 @@
-"""The controller exercise: a PodSet custom resource, a framework that runs
-``reconcile(ctx, key)`` (watch -> work queue -> reconcile, with resync and backoff), the
-reference reconcile, and the checks of chapter 06.
+"""The controller framework of chapter 06: a PodSet custom resource and a framework that
+runs ``reconcile(ctx, key)`` (watch -> work queue -> reconcile, with resync and backoff).
+The ``reconcile`` is the learner's (the chapter's exercise); its checks and the chapter's
+reference are ``exercises.controller``.
 
     from kitlib.controller import Controller, install_crd
     install_crd(api)
@@ -8,7 +9,7 @@ reference reconcile, and the checks of chapter 06.
     ...
     ctrl.stop()
 
-As a process: ``python -m kitlib.controller [--namespace NS] [--reconcile module:function]``.
+As a process: ``python -m kitlib.controller --reconcile module:function [--namespace NS]``.
 """
 import logging
 
@@ -21,12 +22,12 @@ from kitlib.controller.expectations import Expectations
 from kitlib.controller.queue import ExponentialBackoff, WorkQueue
 from kitlib.controller.informer import Informer, Store
 from kitlib.controller.counting import CountingApiClient
-from kitlib.controller.framework import Context, Controller, describe
+from kitlib.controller.framework import Context, Controller, ControllerStopped, describe
 
 _started: dict = {}
 
 
-def start(api, reconcile=None, namespace: str | None = None, **options) -> Controller:
+def start(api, reconcile, namespace: str | None = None, **options) -> Controller:
     """Start a controller in background threads (from a notebook cell). Starting another
     one for the same namespace stops the previous one first, so re-running a cell never
     leaves two controllers fighting."""
@@ -50,4 +51,4 @@ def stop_all() -> None:
 __all__ = ["API_VERSION", "CRD_NAME", "GROUP", "KIND", "PLURAL", "VERSION", "crd_manifest",
            "install_crd", "podset", "controller_of", "is_active", "is_ready", "matches",
            "Expectations", "ExponentialBackoff", "WorkQueue", "Informer", "Store",
-           "CountingApiClient", "Context", "Controller", "describe", "start", "stop", "stop_all"]
+           "CountingApiClient", "Context", "Controller", "ControllerStopped", "describe", "start", "stop", "stop_all"]

@@ -1,7 +1,7 @@
 """Run the PodSet controller as a process until Ctrl-C / SIGTERM.
 
-    python -m kitlib.controller                          # the reference reconcile, all namespaces
-    python -m kitlib.controller --namespace demo --reconcile mymodule:reconcile
+    python -m kitlib.controller --reconcile mymodule:reconcile [--namespace demo]
+    python -m kitlib.controller --reconcile exercises.controller.reference:reconcile   # chapter 06's
 """
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ import sys
 import threading
 
 
-def load_reconcile(spec: str | None):
-    if not spec:
-        from kitlib.controller.reference import reconcile
-        return reconcile
+def load_reconcile(spec: str):
     module, _, name = spec.partition(":")
     if not name:
         raise SystemExit("--reconcile wants module:function, e.g. mycontroller:reconcile")
@@ -27,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kitlib.controller",
                                      description="Run the PodSet controller until interrupted.")
     parser.add_argument("--namespace", help="watch only this namespace (default: all)")
-    parser.add_argument("--reconcile", help="module:function to use instead of the reference")
+    parser.add_argument("--reconcile", required=True, metavar="MODULE:FUNCTION",
+                        help="the reconcile(ctx, key) to run")
     parser.add_argument("--kubeconfig", help="default: the kit's cluster")
     parser.add_argument("--resync", type=float, default=30.0, help="seconds between resyncs")
     parser.add_argument("--workers", type=int, default=1)

@@ -101,8 +101,6 @@ class Controller:
                  reconcile_timeout: float = 30.0, pod_event_delay: float = 0.0,
                  backoff: ExponentialBackoff | None = None, expectations_ttl: float = 60.0,
                  name: str = "podset-controller"):
-        if reconcile is None:
-            from kitlib.controller.reference import reconcile
         if not callable(reconcile):
             raise TypeError(f"reconcile must be a function reconcile(ctx, key), not {type(reconcile).__name__}")
         self.name = name
@@ -343,7 +341,7 @@ def describe(exc: BaseException, reconcile_timeout: float = 0) -> str:
         return f"reconcile got API error {exc.status} {exc.reason}"
     if isinstance(exc, SystemExit):
         return f"reconcile called sys.exit({exc.code!r}); return instead"
-    from kitlib.grading.cases import describe_exception
+    from kitlib.checks import describe_exception
     return "reconcile " + describe_exception(exc)
 
 

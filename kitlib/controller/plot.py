@@ -28,10 +28,9 @@ def plot_timeline(samples, events=(), title="desired vs current vs ready", ax=No
     return ax
 
 
-def plot_chaos(chaos: dict | None = None, ax=None):
-    """The chaos round of the checks (``kitlib.controller.checks.LAST_CHAOS``)."""
-    from kitlib.controller.checks import LAST_CHAOS
-    chaos = chaos or LAST_CHAOS
+def plot_chaos(chaos: dict, ax=None):
+    """A chaos round's timeline (chapter 06's checks keep the last one in
+    ``exercises.controller.checks.LAST_CHAOS``)."""
     if not chaos.get("samples"):
         raise ValueError("no chaos round has run yet: run the checks first")
     return plot_timeline(chaos["samples"], chaos.get("events", ()), ax=ax,

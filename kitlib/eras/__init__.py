@@ -12,5 +12,6 @@ One module per concern:
 * ``virt``        is this machine virtualized? boot a tiny VM where QEMU is installed
 * ``docker``      a real container, where a Docker engine answers
 * ``compare``     start-up time and memory of each kind, as a table and a plot
-* ``exercise``    the chapter's graded check (Kubernetes CPU limits as cgroup quotas)
+
+The chapter's graded check (Kubernetes CPU limits as cgroup quotas) is ``exercises.eras``.
 """

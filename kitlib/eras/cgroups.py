@@ -32,6 +32,12 @@ def cpu_max(cores: float | None, period_us: int = PERIOD_US) -> str:
     return f"max {period_us}" if cores is None else f"{max(1000, round(cores * period_us))} {period_us}"
 
 
+def cores(cpu_max_line: str) -> float | None:
+    """CPUs a ``cpu.max`` line allows (None: unlimited); the inverse of cpu_max."""
+    quota, period = cpu_max_line.split()
+    return None if quota == "max" else int(quota) / int(period)
+
+
 def find(name: str, root: Path = ROOT) -> tuple[Controller | None, str]:
     """Where the ``name`` controller can be used from here, or (None, why not)."""
     if not root.is_dir():

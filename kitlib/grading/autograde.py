@@ -93,7 +93,7 @@ def kernel_environment(workdir: Path, extra: dict, cluster: str | None = None) -
     grading flag, a fixed hash seed, the cluster to use, and the namespace/credentials from
     the sandbox."""
     from kitlib.cluster.target import NAME_ENV
-    from kitlib.grading.cases import GRADING_ENV
+    from kitlib.checks.cases import GRADING_ENV
     from kitlib.paths import cache_dir
     home = Path(workdir) / "home"
     home.mkdir(parents=True, exist_ok=True)

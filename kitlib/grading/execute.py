@@ -21,7 +21,7 @@ from pathlib import Path
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from kitlib.grading.cases import SUMMARY_MIME
+from kitlib.checks.cases import SUMMARY_MIME
 
 OK, ERROR, TIMEOUT, NOT_RUN, SKIPPED = "ok", "error", "timeout", "not-run", "skipped"
 

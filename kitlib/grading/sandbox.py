@@ -22,7 +22,7 @@ from typing import Iterator
 
 import yaml
 
-from kitlib.grading.env import NAMESPACE_ENV
+from kitlib.checks.namespace import NAMESPACE_ENV
 
 LABEL = "kitlib/grading"
 READER_ROLE = "kitlib-grading-learner"

@@ -1,22 +1,24 @@
 """A mini kube-scheduler: the scheduling framework (Filter, Score, NormalizeScore,
-weights, Bind), reference plugins with kube-scheduler v1.37.0's maths, and a scheduling
+weights, Bind), kube-scheduler's default profile to fill with plugins, and a scheduling
 loop that places real pods on the kit's cluster.
 
-    from kitlib.scheduler import Scheduler
-    with Scheduler():                        # pods with schedulerName "kit-scheduler"
-        ...                                  # are placed while the block runs
+    from kitlib.scheduler import Scheduler, build_framework
+    with Scheduler(api, build_framework(plugins)):   # pods with schedulerName "kit-scheduler"
+        ...                                          # are placed while the block runs
 
-    python -m kitlib.scheduler               # the same as a process (Ctrl-C stops it)
+    python -m kitlib.scheduler --framework module:function   # the same as a process
+
+The plugins themselves (kube-scheduler v1.37.0's maths) are chapter 05's exercise; its
+stage, checks and reference live in ``exercises.scheduler``, not here.
 
 Layout (kube-scheduler's names):
     framework.py   Status, NodeInfo, Framework (filter -> score -> normalize -> pick)
-    plugins/       NodeUnschedulable, NodeResourcesFit (+ LeastAllocated), NodeAffinity,
-                   TaintToleration, BalancedAllocation — one module each
+    plugins/       the default profile's order and weights, shared helpers (tolerations,
+                   node-selector requirements, normalization), preferred node affinity
+    resources.py   quantities, a pod's requests, a node's allocatable
     cache.py       nodes and pods from list+watch, assumed pods
     scheduler.py   queue, scheduling loop, binding, events
-    scenarios.py   simulated nodes and pods for exercises and tests
-    checks.py      the exercise's graded checks
-    visual.py      per-node x per-plugin tables, utilization plots, the race
+    visual.py      per-node x per-plugin tables, utilization plots
 """
 from kitlib.scheduler.framework import (MAX_NODE_SCORE, Framework, FunctionPlugin, NodeInfo,
                                         Result, Status, unresolvable, unschedulable)

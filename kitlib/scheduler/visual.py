@@ -1,13 +1,8 @@
 """Seeing what the scheduler decided: a per-node x per-plugin table (the view
-kube-scheduler-simulator gives), a utilization plot, and a race against kube-scheduler."""
+kube-scheduler-simulator gives) and a utilization plot."""
 from __future__ import annotations
 
-import statistics
-import time
-import uuid
-
 from kitlib.kube import table
-from kitlib.scheduler import scenarios as S
 from kitlib.scheduler.framework import Framework, NodeInfo
 from kitlib.scheduler.resources import node_allocatable
 
@@ -79,72 +74,3 @@ def plot_utilization(rows: list[dict], title: str = "Requested share of each nod
     fig.tight_layout()
     return fig
 
-
-# ------------------------------------------------------------------ the race
-def race_workload(n: int, pool: str, scheduler: str) -> list[dict]:
-    """``n`` pods of a few sizes, confined to one pool of nodes."""
-    sizes = [("250m", "512Mi"), ("500m", "1Gi"), ("1", "1Gi"), ("100m", "2Gi"), (None, None)]
-    pods = []
-    for i in range(n):
-        cpu, mem = sizes[i % len(sizes)]
-        p = S.pod(f"w{i:04d}", cpu, mem, scheduler=scheduler, node_selector={"kit.course/pool": pool})
-        pods.append(p)
-    return pods
-
-
-def balance(rows: list[dict]) -> dict:
-    cpu = [r["cpu %"] for r in rows]
-    return {"pods per node (min-max)": f"{min(r['pods'] for r in rows)}-{max(r['pods'] for r in rows)}",
-            "cpu % stdev": round(statistics.pstdev(cpu), 1) if cpu else 0.0}
-
-
-def _bound_count(rest, ns: str) -> int:
-    return sum(1 for p in rest.get(f"/api/v1/namespaces/{ns}/pods")["items"] if p["spec"].get("nodeName"))
-
-
-def run_pool(api, ns: str, pods: list[dict], timeout: float = 120) -> float:
-    """Create ``pods`` in ``ns`` and return seconds until all are bound (measured from the
-    first create to the last binding seen)."""
-    from kitlib.scheduler.rest import Rest
-    rest = Rest(api)
-    start = time.monotonic()
-    S.create_pods(api, ns, pods)
-    while _bound_count(rest, ns) < len(pods):
-        if time.monotonic() - start > timeout:
-            raise TimeoutError(f"only {_bound_count(rest, ns)}/{len(pods)} pods bound after {timeout:.0f}s")
-        time.sleep(0.1)
-    return time.monotonic() - start
-
-
-def race(api, framework: Framework, nodes: int = 4, pods: int = 40, scenario: str = "ch05-race") -> list[dict]:
-    """The same workload on two identical pools of simulated nodes: one placed by
-    kube-scheduler (``default-scheduler``), one by ``framework``. Returns one row each."""
-    from kitlib.kube import delete_namespace
-    from kitlib.scheduler.rest import Rest
-    from kitlib.scheduler.scheduler import Scheduler
-    rest = Rest(api)
-    pools = {"kube-scheduler": "race-default", "kit-scheduler": "race-kit"}
-    S.create_nodes(api, [S.node(f"{scenario}-{pool.split('-')[1]}-{i}", cpu="8", memory="16Gi",
-                                labels={"kit.course/pool": pool})
-                         for pool in pools.values() for i in range(nodes)], scenario)
-    rows = []
-    try:
-        for who, pool in pools.items():
-            ns = f"{scenario}-{uuid.uuid4().hex[:6]}"
-            rest.post("/api/v1/namespaces", {"metadata": {"name": ns, "labels": {"kitlib/temporary": "true"}}})
-            try:
-                name = "default-scheduler" if who == "kube-scheduler" else framework.scheduler_name
-                work = race_workload(pods, pool, name)
-                if who == "kube-scheduler":
-                    seconds = run_pool(api, ns, work)
-                else:
-                    with Scheduler(api, framework, record_events=True):
-                        seconds = run_pool(api, ns, work)
-                util = utilization(api, f"kit.course/pool={pool}")
-                rows.append({"scheduler": who, "pods": pods, "seconds": round(seconds, 2),
-                             "pods/s": round(pods / seconds, 1), **balance(util)})
-            finally:
-                delete_namespace(api, ns)
-    finally:
-        S.delete_nodes(api, scenario)
-    return rows

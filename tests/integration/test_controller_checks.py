@@ -1,14 +1,14 @@
 """Chapter 06's checks, tested both ways against the real cluster: the reference reconcile
 passes every check; deliberately wrong controllers, buggy code and the student version
 (solution removed) fail with a readable one-line reason."""
-import inspect
 import re
 import threading
 
 import nbformat
 import pytest
 
-from kitlib.controller import checks, reference
+from exercises.controller import checks, reference
+from exercises.solutions import solution_cells
 from kitlib.paths import REPO_DIR
 
 pytestmark = pytest.mark.cluster
@@ -17,8 +17,8 @@ NOTEBOOK = REPO_DIR / "chapters" / "06-controller-exercise.ipynb"
 
 
 def variant(*edits):
-    """The reference reconcile with textual edits (old, new); each must apply once."""
-    source = inspect.getsource(reference)
+    """The chapter's solution with textual edits (old, new); each must apply once."""
+    [(_, source)] = solution_cells(reference.CHAPTER, reference.GRADE_ID)
     for old, new in edits:
         assert source.count(old) == 1, f"edit no longer applies: {old!r}"
         source = source.replace(old, new)

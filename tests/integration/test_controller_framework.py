@@ -97,7 +97,8 @@ def test_runs_as_a_process(api):
     install_crd(api)
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
     with temp_namespace(api, "ctl-proc") as ns:
-        proc = subprocess.Popen([sys.executable, "-m", "kitlib.controller", "--namespace", ns],
+        proc = subprocess.Popen([sys.executable, "-m", "kitlib.controller", "--namespace", ns,
+                                 "--reconcile", "exercises.controller.reference:reconcile"],
                                 cwd=REPO_DIR, env=dict(os.environ), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         try:

@@ -3,7 +3,7 @@ controllers restore it."""
 import pytest
 from kubernetes import client
 
-from kitlib import convergence as cv
+from kitlib.desired import convergence as cv
 from kitlib import kube
 
 pytestmark = pytest.mark.cluster

@@ -2,7 +2,8 @@
 import pytest
 from kubernetes import client
 
-from kitlib import advantages, kube, manifests, multicontainer
+from kitlib import kube
+from kitlib.pods import advantages, manifests, multicontainer
 
 pytestmark = pytest.mark.cluster
 FILE = lambda name: manifests.chapter_file("04-pods-and-manifests", name)

@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
+from exercises.scheduler import checks, reference, stage
+from exercises.scheduler import scenarios as S
 from kitlib.kube import delete_namespace, wait_for
-from kitlib.scheduler import Scheduler, checks
-from kitlib.scheduler import scenarios as S
-from kitlib.scheduler.plugins import build_framework
+from kitlib.scheduler import Scheduler
 from kitlib.scheduler.rest import Rest
 
 pytestmark = pytest.mark.cluster
@@ -47,7 +47,7 @@ def events(api, ns):
 def test_binds_pods_and_records_events(api, pool, ns):
     pods = [S.pod(f"p{i}", "1", "1Gi", node_selector={"pool": pool}) for i in range(4)]
     pods.append(S.pod("too-big", "16", node_selector={"pool": pool}))
-    with Scheduler(api) as sched:
+    with Scheduler(api, reference.framework()) as sched:
         S.create_pods(api, ns, pods)
         wait_for(lambda: all(bound(api, ns, f"p{i}") for i in range(4)), timeout=60, what="4 pods bound")
         wait_for(lambda: len(events(api, ns)) >= 5, timeout=30, what="5 events")
@@ -71,7 +71,7 @@ def test_other_schedulers_pods_are_untouched(api, pool, ns):
     S.create_pods(api, ns, [S.pod("default", "100m", scheduler="default-scheduler", node_selector={"pool": pool}),
                             S.pod("someone-else", "100m", scheduler="not-us", node_selector={"pool": pool}),
                             S.pod("ours", "100m", node_selector={"pool": pool})])
-    with Scheduler(api) as sched:
+    with Scheduler(api, reference.framework()) as sched:
         wait_for(lambda: bound(api, ns, "ours") and bound(api, ns, "default"), timeout=60, what="bindings")
         time.sleep(1)          # give it every chance to (wrongly) touch the others
     assert bound(api, ns, "someone-else") is None
@@ -82,7 +82,7 @@ def test_other_schedulers_pods_are_untouched(api, pool, ns):
 
 def test_binding_conflicts_are_survived(api, pool, ns):
     rest = Rest(api)
-    sched = Scheduler(api)
+    sched = Scheduler(api, reference.framework())
     # 1. already bound by someone else
     taken = rest.post(f"/api/v1/namespaces/{ns}/pods", S.strip_for_create(S.pod("taken", scheduler="not-us")))
     rest.post(f"/api/v1/namespaces/{ns}/pods/taken/binding",
@@ -102,7 +102,7 @@ def test_binding_conflicts_are_survived(api, pool, ns):
     assert sched.stats["bind_conflicts"] == 3 and sched.stats["scheduled"] == 0
     assert bound(api, ns, "taken") == f"{pool}-a" and bound(api, ns, "again") is None
     # and a running scheduler carries on after a conflict
-    with Scheduler(api) as running:
+    with Scheduler(api, reference.framework()) as running:
         running._binds.put(({**taken, "spec": {**taken["spec"]}}, f"{pool}-b"))
         with running._lock:
             running._binding += 1
@@ -112,7 +112,8 @@ def test_binding_conflicts_are_survived(api, pool, ns):
 
 
 def test_runs_as_a_process(api, kubeconfig, pool, ns):
-    proc = subprocess.Popen([sys.executable, "-m", "kitlib.scheduler", "--kubeconfig", str(kubeconfig)],
+    proc = subprocess.Popen([sys.executable, "-m", "kitlib.scheduler", "--kubeconfig", str(kubeconfig),
+                             "--framework", "exercises.scheduler.reference:framework"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         S.create_pods(api, ns, [S.pod("via-process", "100m", node_selector={"pool": pool})])
@@ -125,10 +126,10 @@ def test_runs_as_a_process(api, kubeconfig, pool, ns):
 
 
 def test_end_to_end_check_passes_for_the_reference(api):
-    S.create_nodes(api, checks.chapter_nodes(), "ch05")
+    S.create_nodes(api, stage.chapter_nodes(), "ch05")
     try:
-        from kitlib.grading import run_cases
-        summary = run_cases("e2e", checks.end_to_end_cases(api, build_framework()), show=False)
+        from kitlib.checks import run_cases
+        summary = run_cases("e2e", checks.end_to_end_cases(api, reference.framework()), show=False)
         assert summary.all_passed, summary.render()
     finally:
         S.delete_nodes(api, "ch05")
@@ -139,7 +140,7 @@ def test_end_to_end_check_fails_fast_for_the_student_version(api):
         raise NotImplementedError()
     fw = checks.learner_framework(unschedulable=todo, fit=todo, affinity=todo, taint_filter=todo,
                                   taint_score=todo, taint_normalize=todo, least_allocated=todo, balanced=todo)
-    from kitlib.grading import run_cases
+    from kitlib.checks import run_cases
     summary = run_cases("e2e", checks.end_to_end_cases(api, fw), show=False)
     assert not summary.all_passed
     for r in summary.results:

@@ -1,8 +1,10 @@
 """Chapter 2's plain-Python control loop and its graded check (no cluster needed)."""
 import pytest
 
-from kitlib import reconcile as r
-from kitlib.grading import run_cases
+from exercises import desired
+from exercises.solutions import solution
+from kitlib.checks import run_cases
+from kitlib.desired import reconcile as r
 
 
 def test_thermostat_reaches_and_recovers_the_desired_temperature():
@@ -19,11 +21,12 @@ def test_thermostat_decides_from_observation_only():
 
 
 def _summary(fn):
-    return run_cases("q", r.plan_cases(fn) + r.hidden_plan_cases(fn), show=False)
+    return run_cases("q", desired.plan_cases(fn) + desired.hidden_plan_cases(fn), show=False)
 
 
-def test_reference_plan_passes():
-    assert _summary(r.reference_plan).all_passed
+def test_the_chapters_solution_passes():
+    plan = solution("02-desired-state", "ch02-plan")["plan"]
+    assert _summary(plan).all_passed
 
 
 @pytest.mark.parametrize("wrong", [
@@ -31,6 +34,9 @@ def test_reference_plan_passes():
     lambda d, pods: {"create": d - len([p for p in pods if not p.terminating]), "delete": []},
     lambda d, pods: [d],
     lambda d, pods: 1 / 0,
+    # deletes the oldest instead of the youngest
+    lambda d, pods: {"create": 0, "delete": sorted(p.name for p in sorted(
+        [p for p in pods if not p.terminating], key=lambda p: -p.age)[:max(0, len(pods) - d)])},
 ])
 def test_wrong_plans_fail(wrong):
     assert not _summary(wrong).all_passed

@@ -1,20 +1,29 @@
-"""Chapter 1's graded check, both ways: the reference passes, wrong answers fail."""
+"""Chapter 1's graded check, both ways: the chapter's solution passes, wrong answers fail."""
 import pytest
 
-from kitlib.eras import cgroups, exercise
-from kitlib.grading import run_cases
+from exercises import eras
+from exercises.solutions import solution
+from kitlib.checks import run_cases
+from kitlib.eras import cgroups
 
 
-def _summary(fn):
-    return run_cases("q", exercise.cases(fn) + exercise.hidden_cases(fn), show=False)
+@pytest.fixture(scope="module")
+def reference():
+    return solution("01-deployment-eras", "ch01-cpu-max")["cpu_max_for_limit"]
 
 
-def test_reference_passes_and_matches_the_cgroup_helper():
-    assert _summary(exercise.reference).all_passed
+def _summary(fn, time_limit=5):
+    cases = [eras.Case(c.name, c.check, c.points, time_limit=time_limit, hidden=c.hidden)
+             for c in eras.cases(fn) + eras.hidden_cases(fn)]
+    return run_cases("q", cases, show=False)
+
+
+def test_solution_passes_and_matches_the_cgroup_helper(reference):
+    assert _summary(reference).all_passed
     for limit, cores in (("500m", 0.5), ("2", 2), ("1m", 0.001)):
-        assert exercise.reference(limit) == cgroups.cpu_max(cores)
-    assert exercise.cores(exercise.reference("250m")) == 0.25
-    assert exercise.cores(exercise.reference(None)) is None
+        assert reference(limit) == cgroups.cpu_max(cores)
+    assert cgroups.cores(reference("250m")) == 0.25
+    assert cgroups.cores(reference(None)) is None
 
 
 @pytest.mark.parametrize("wrong", [
@@ -25,8 +34,4 @@ def test_reference_passes_and_matches_the_cgroup_helper():
     lambda limit: exec("while True: pass"),                            # never returns
 ])
 def test_wrong_answers_fail(wrong):
-    import kitlib.eras.exercise as ex
-    cases = [ex.Case(c.name, c.check, c.points, time_limit=1, hidden=c.hidden)
-             for c in ex.cases(wrong) + ex.hidden_cases(wrong)]
-    summary = run_cases("q", cases, show=False)
-    assert not summary.all_passed
+    assert not _summary(wrong, time_limit=1).all_passed

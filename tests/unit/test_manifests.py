@@ -1,7 +1,7 @@
-"""Pure logic of kitlib.manifests, kitlib.multicontainer and kitlib.advantages."""
+"""Pure logic of kitlib.pods: manifests, multicontainer and advantages."""
 from types import SimpleNamespace as NS
 
-from kitlib import advantages, manifests, multicontainer
+from kitlib.pods import advantages, manifests, multicontainer
 
 NGINX = manifests.load(manifests.chapter_file("04-pods-and-manifests", "nginx-pod.yaml"))
 

@@ -11,11 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kitlib.grading import run_cases
-from kitlib.scheduler import Status, checks
-from kitlib.scheduler.framework import MAX_NODE_SCORE
-from kitlib.scheduler.plugins import tolerates
-from kitlib.scheduler.resources import pod_requests
+from exercises.scheduler import checks, reference, stage
+from kitlib.checks import run_cases
+from kitlib.scheduler import MAX_NODE_SCORE, Status, pod_requests, tolerates
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "chapters" / "05-scheduler-exercise.ipynb"
 OFFLINE = ("q1", "q2", "q3", "q4", "q5", "q6")          # q7 needs the cluster (integration tests)
@@ -46,12 +44,12 @@ def setup_namespace() -> dict:
     """The notebook's setup cell without the cluster: its imports, and the chapter's
     nodes as built locally instead of read back from the API."""
     nb = nbformat.read(str(NOTEBOOK), as_version=4)
-    setup = next(c for c in nb.cells if c.cell_type == "code" and "checks.public_scenarios" in c.source)
+    setup = next(c for c in nb.cells if c.cell_type == "code" and "stage.public_scenarios" in c.source)
     imports = [n for n in ast.parse(setup.source).body if isinstance(n, (ast.Import, ast.ImportFrom))]
     ns: dict = {}
     exec(compile(ast.Module(imports, []), "setup", "exec"), ns)
-    ns["nodes"] = checks.chapter_nodes()
-    ns["public"] = checks.public_scenarios(ns["nodes"])
+    ns["nodes"] = stage.chapter_nodes()
+    ns["public"] = stage.public_scenarios(ns["nodes"])
     return ns
 
 
@@ -157,8 +155,7 @@ def _affinity_terms_anded(pod, ni):
 
 
 def _affinity_ignores_node_selector(pod, ni):
-    from kitlib.scheduler.plugins.nodeaffinity import NodeAffinity
-    return NodeAffinity().filter({**pod, "spec": {**pod["spec"], "nodeSelector": {}}}, ni)
+    return reference.functions()["node_affinity_filter"]({**pod, "spec": {**pod["spec"], "nodeSelector": {}}}, ni)
 
 
 def _normalize_not_reversed(pod, scores):
@@ -171,8 +168,7 @@ def _normalize_missing(pod, scores):
 
 
 def _most_allocated(pod, ni):        # wrong direction: prefers fuller nodes
-    from kitlib.scheduler.plugins.noderesources_fit import least_allocated_score
-    return MAX_NODE_SCORE - least_allocated_score(pod, ni)
+    return MAX_NODE_SCORE - reference.functions()["least_allocated_score"](pod, ni)
 
 
 def _least_allocated_real_requests(pod, ni):
@@ -189,8 +185,12 @@ def _least_allocated_float(pod, ni):
     return (cpu + mem) / 2
 
 
+def balanced_resource_score(requested, allocatable):
+    f = [min(r / a, 1.0) for r, a in zip(requested, allocatable)]
+    return int((1 - abs(f[0] - f[1]) / 2) * MAX_NODE_SCORE)
+
+
 def _balanced_pre_v1_36(pod, ni):    # the formula before kubernetes PR #135573
-    from kitlib.scheduler.plugins.balanced_allocation import balanced_resource_score
     want, have, a = pod_requests(pod), ni.requested, ni.allocatable
     if not (want.milli_cpu or want.memory):
         return 0
@@ -199,7 +199,6 @@ def _balanced_pre_v1_36(pod, ni):    # the formula before kubernetes PR #135573
 
 
 def _balanced_scores_best_effort(pod, ni):
-    from kitlib.scheduler.plugins.balanced_allocation import balanced_resource_score
     want, have, a = pod_requests(pod), ni.requested, ni.allocatable
     w = balanced_resource_score([have.milli_cpu + want.milli_cpu, have.memory + want.memory], [a.milli_cpu, a.memory])
     wo = balanced_resource_score([have.milli_cpu, have.memory], [a.milli_cpu, a.memory])
@@ -235,7 +234,7 @@ def test_each_wrong_plugin_fails_a_check(name):
 
 # ------------------------------------------------------------------ broken code is reported
 def _one(fn, question="NodeUnschedulable", time_limit=10):
-    sc = checks.public_scenarios()[question][:1]
+    sc = stage.public_scenarios()[question][:1]
     maker = checks.filter_cases if question in ("NodeUnschedulable", "NodeResourcesFit") else checks.score_cases
     return run_cases("t", maker(fn, question, sc, time_limit=time_limit), show=False).results[0]
 

@@ -1,17 +1,19 @@
-"""The reference plugins against values worked out by hand from kube-scheduler v1.37.0's
-formulas (pkg/scheduler/framework/plugins), and the framework's rules."""
+"""Chapter 05's reference plugins (its solution cells) against values worked out by hand
+from kube-scheduler v1.37.0's formulas (pkg/scheduler/framework/plugins), and the
+framework's rules."""
 import pytest
 
-from kitlib.scheduler import FunctionPlugin, NodeInfo, Status, build_framework
-from kitlib.scheduler import scenarios as S
+from exercises.scheduler import profile, reference
+from exercises.scheduler import scenarios as S
+from exercises.scheduler.scenarios import expr, taint, toleration
+from kitlib.scheduler import NodeInfo, Status, build_framework, default_framework
 from kitlib.scheduler.plugins import helpers
-from kitlib.scheduler.plugins.balanced_allocation import balanced_allocation_score, balanced_resource_score
-from kitlib.scheduler.plugins.nodeaffinity import NodeAffinity
-from kitlib.scheduler.plugins.noderesources_fit import NodeResourcesFit, least_allocated_score
-from kitlib.scheduler.plugins.nodeunschedulable import NodeUnschedulable
-from kitlib.scheduler.plugins.tainttoleration import TaintToleration
+from kitlib.scheduler.plugins.nodeaffinity import PreferredNodeAffinity, term_matches
 from kitlib.scheduler.resources import int_value, milli_value, pod_requests
-from kitlib.scheduler.scenarios import expr, taint, toleration
+
+REF = reference.functions()
+fit_filter, least_allocated_score = REF["node_resources_fit_filter"], REF["least_allocated_score"]
+balanced_allocation_score = REF["balanced_allocation_score"]
 
 Gi, Mi = 2**30, 2**20
 
@@ -51,19 +53,19 @@ def test_pod_requests_init_containers_and_overhead():
 def test_fit_exact_and_one_milli_over():
     node = S.node("n", cpu="2", memory="4Gi")
     ni = info(node, S.pod("a", "500m", "1Gi"))
-    assert NodeResourcesFit().filter(S.pod("p", "1500m", "3Gi"), ni) is None
-    assert NodeResourcesFit().filter(S.pod("p", "1501m"), ni) == Status.unschedulable("Insufficient cpu")
+    assert fit_filter(S.pod("p", "1500m", "3Gi"), ni) is None
+    assert fit_filter(S.pod("p", "1501m"), ni) == Status.unschedulable("Insufficient cpu")
 
 
 def test_fit_reports_every_reason_in_order():
     ni = info(S.node("n", cpu="1", memory="1Gi", pods=1), S.pod("a", "1", "1Gi"))
-    got = NodeResourcesFit().filter(S.pod("p", "1", "1Gi"), ni)
+    got = fit_filter(S.pod("p", "1", "1Gi"), ni)
     assert got.reasons == ["Too many pods", "Insufficient cpu", "Insufficient memory"]
 
 
 def test_fit_ignores_defaults_for_request_less_pods():
     ni = info(S.node("n", cpu="1", memory="1Gi"), S.pod("a", "1", "1Gi"))
-    assert NodeResourcesFit().filter(S.pod("p"), ni) is None   # needs only a pod slot
+    assert fit_filter(S.pod("p"), ni) is None   # needs only a pod slot
 
 
 def test_least_allocated_by_hand():
@@ -84,8 +86,6 @@ def test_balanced_allocation_v1_37_formula_by_hand():
     ni = info(node, S.pod("mem", "500m", "8Gi"))
     # before: 0.0625 vs 0.5 -> std 0.21875 -> 78 ; after: 0.3125 vs 0.515625 -> 89
     # v1.37.0: 50 + (50 + 89 - 78) // 2 = 80   (before PR #135573 it was just 89)
-    assert balanced_resource_score([500, 8 * Gi], [8000, 16 * Gi]) == 78
-    assert balanced_resource_score([2500, 8 * Gi + 256 * Mi], [8000, 16 * Gi]) == 89
     assert balanced_allocation_score(S.pod("p", "2", "256Mi"), ni) == 80
 
 
@@ -108,21 +108,22 @@ def test_tolerates(tol, ok):
 
 
 def test_taint_filter_and_reverse_normalize():
-    tt = TaintToleration()
+    flt, score, normalize = (REF[f"taint_toleration_{part}"] for part in ("filter", "score", "normalize"))
     ni = info(S.node("n", taints=[taint("a", "1", "PreferNoSchedule"), taint("b", "1", "NoExecute")]))
-    assert tt.filter(S.pod("p"), ni) == Status.unresolvable("node(s) had untolerated taint(s)")
-    assert tt.filter(S.pod("p", tolerations=[toleration("b", operator="Exists")]), ni) is None
-    assert tt.score(S.pod("p"), ni) == 1
-    assert tt.score(S.pod("p", tolerations=[toleration("a", "1", "NoSchedule")]), ni) == 1
-    assert tt.normalize_score(None, {"x": 3, "y": 1, "z": 0}) == {"x": 0, "y": 67, "z": 100}
-    assert tt.normalize_score(None, {"x": 0, "y": 0}) == {"x": 100, "y": 100}
+    assert flt(S.pod("p"), ni) == Status.unresolvable("node(s) had untolerated taint(s)")
+    assert flt(S.pod("p", tolerations=[toleration("b", operator="Exists")]), ni) is None
+    assert score(S.pod("p"), ni) == 1
+    assert score(S.pod("p", tolerations=[toleration("a", "1", "NoSchedule")]), ni) == 1
+    assert normalize(None, {"x": 3, "y": 1, "z": 0}) == {"x": 0, "y": 67, "z": 100}
+    assert normalize(None, {"x": 0, "y": 0}) == {"x": 100, "y": 100}
 
 
 def test_node_unschedulable():
     ni = info(S.node("n", unschedulable=True))
-    assert NodeUnschedulable().filter(S.pod("p"), ni) == Status.unresolvable("node(s) were unschedulable")
+    flt = REF["node_unschedulable_filter"]
+    assert flt(S.pod("p"), ni) == Status.unresolvable("node(s) were unschedulable")
     tol = toleration("node.kubernetes.io/unschedulable", operator="Exists", effect="NoSchedule")
-    assert NodeUnschedulable().filter(S.pod("p", tolerations=[tol]), ni) is None
+    assert flt(S.pod("p", tolerations=[tol]), ni) is None
 
 
 # ------------------------------------------------------------------ node affinity
@@ -138,15 +139,22 @@ NODE = S.node("n1", labels={"zone": "a", "cores": "8"})
     (S.pod("p", required=[[expr("cores", "Gt", "x")]]), False),            # malformed: matches nothing
     (S.pod("p", required=[[]]), False),                                    # empty term matches nothing
     (S.pod("p", required=[[expr("zone", "In", "b")], [expr("cores", "Exists")]]), True),   # ORed
-    (S.pod("p", node_selector={"zone": "a"}, required=[[expr("zone", "In", "b")]]), False),
-    (S.pod("p", required=[{"matchFields": [expr("metadata.name", "In", "n1")]}]), True),
-    (S.pod("p", required=[{"matchFields": [expr("metadata.name", "NotIn", "n1")]}]), False)])
+    (S.pod("p", node_selector={"zone": "a"}, required=[[expr("zone", "In", "b")]]), False)])
 def test_node_affinity_filter(pod, ok):
-    assert (NodeAffinity().filter(pod, info(NODE)) is None) is ok
+    assert (REF["node_affinity_filter"](pod, info(NODE)) is None) is ok
+
+
+@pytest.mark.parametrize("term, ok", [
+    ({"matchFields": [expr("metadata.name", "In", "n1")]}, True),
+    ({"matchFields": [expr("metadata.name", "NotIn", "n1")]}, False),
+    ({"matchExpressions": [expr("zone", "In", "a")], "matchFields": [expr("metadata.name", "In", "n2")]}, False),
+    ({}, None)])                                                           # empty: ignored
+def test_preferred_terms_match_fields_too(term, ok):
+    assert term_matches(term, NODE) is ok
 
 
 def test_node_affinity_preferred_score_normalized():
-    na = NodeAffinity()
+    na = PreferredNodeAffinity()
     p = S.pod("p", preferred=[(30, [expr("zone", "In", "a")]), (20, [expr("cores", "Gt", "4")])])
     assert na.score(p, info(NODE)) == 50
     assert na.normalize_score(p, {"n1": 50, "n2": 20, "n3": 0}) == {"n1": 100, "n2": 40, "n3": 0}
@@ -156,7 +164,7 @@ def test_node_affinity_preferred_score_normalized():
 def test_failed_scheduling_message_counts_and_sorts_reasons():
     nodes = [S.node("a", cpu="1"), S.node("b", cpu="1"), S.node("c", taints=[taint("x")]),
              S.node("d", unschedulable=True)]
-    result = build_framework().schedule(S.pod("p", "2"), [NodeInfo(n) for n in nodes])
+    result = reference.framework().schedule(S.pod("p", "2"), [NodeInfo(n) for n in nodes])
     assert result.node is None
     assert result.message == ("0/4 nodes are available: 1 node(s) had untolerated taint(s), "
                               "1 node(s) were unschedulable, 2 Insufficient cpu.")
@@ -164,7 +172,7 @@ def test_failed_scheduling_message_counts_and_sorts_reasons():
 
 def test_ties_go_to_first_name_and_weights_apply():
     nodes = [NodeInfo(S.node(n)) for n in ("b", "c", "a")]
-    result = build_framework().schedule(S.pod("p", "1", "1Gi"), nodes)
+    result = reference.framework().schedule(S.pod("p", "1", "1Gi"), nodes)
     assert result.node == "a"
     # 4 CPU / 8Gi nodes, pod 1 CPU / 1Gi: TaintToleration 100*3 + NodeAffinity 0*2
     # + LeastAllocated (75 + 87)//2 = 81 + BalancedAllocation 50 + (50 + 93 - 100)//2 = 71
@@ -173,18 +181,24 @@ def test_ties_go_to_first_name_and_weights_apply():
 
 def test_one_feasible_node_skips_scoring():
     calls = []
-    fw = build_framework({"NodeResourcesBalancedAllocation": FunctionPlugin(
-        "NodeResourcesBalancedAllocation", score=lambda p, n: calls.append(n) or 0)})
+    fw = profile.framework({**REF, "balanced_allocation_score": lambda p, n: calls.append(n) or 0})
     result = fw.schedule(S.pod("p", "1"), [NodeInfo(S.node("a")), NodeInfo(S.node("b", cpu="0"))])
     assert result.node == "a" and calls == []
 
 
-@pytest.mark.parametrize("plugin, message", [
-    (FunctionPlugin("NodeUnschedulable", filter=lambda p, n: 1 / 0), 'running "NodeUnschedulable" filter plugin: ZeroDivisionError'),
-    (FunctionPlugin("NodeUnschedulable", filter=lambda p, n: True), "returned bool, want Status or None"),
-    (FunctionPlugin("NodeResourcesBalancedAllocation", score=lambda p, n: 101), "invalid score 101"),
-    (FunctionPlugin("NodeResourcesBalancedAllocation", score=lambda p, n: 7.5), "returned float 7.5, want int")])
-def test_bad_plugins_end_the_cycle_with_an_error(plugin, message):
-    result = build_framework({plugin.name: plugin}).schedule(
+@pytest.mark.parametrize("function, bad, message", [
+    ("node_unschedulable_filter", lambda p, n: 1 / 0, 'running "NodeUnschedulable" filter plugin: ZeroDivisionError'),
+    ("node_unschedulable_filter", lambda p, n: True, "returned bool, want Status or None"),
+    ("balanced_allocation_score", lambda p, n: 101, "invalid score 101"),
+    ("balanced_allocation_score", lambda p, n: 7.5, "returned float 7.5, want int")])
+def test_bad_plugins_end_the_cycle_with_an_error(function, bad, message):
+    result = profile.framework({**REF, function: bad}).schedule(
         S.pod("p", "1"), [NodeInfo(S.node("a")), NodeInfo(S.node("b"))])
     assert result.node is None and message in result.error
+
+
+def test_the_framework_ships_no_exercise_plugins():
+    with pytest.raises(ValueError, match="NodeResourcesFit"):
+        build_framework({})
+    with pytest.raises(LookupError, match="exercises.scheduler.reference"):
+        default_framework()

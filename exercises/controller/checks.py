@@ -1,6 +1,6 @@
 """The checks of chapter 06: each runs the learner's ``reconcile`` in a fresh controller
-and namespace against the real cluster, does something to a PodSet, and says in one line
-what went wrong.
+and namespace against the real cluster (``harness``), does something to a PodSet, and
+says in one line what went wrong.
 
     basics(reconcile)        # Q1: scale up, scale down, self-healing, status, deletion
     robustness(reconcile)    # Q2: adoption, zero writes, chaos
@@ -14,208 +14,26 @@ a check at once with the controller's description of the error.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import time
-import uuid
-from typing import Callable
+from typing import TYPE_CHECKING
 
-from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kitlib.controller.counting import CountingApiClient, Write
-from kitlib.controller.crd import GROUP, PLURAL, VERSION, install_crd, podset
-from kitlib.controller.framework import Controller, ControllerStopped
-from kitlib.controller.pods import controller_of, is_active, is_ready
-from kitlib.controller.queue import ExponentialBackoff
-from kitlib.grading import Case, Summary, run_cases
+from exercises.controller.harness import (KUBELET_READY_WAIT, Fatal, Harness, describe_writes,
+                                         explained, pods_text)
+from kitlib.checks import Case, Summary, run_cases
+from kitlib.controller import (GROUP, PLURAL, VERSION, controller_of, install_crd, is_active,
+                               is_ready)
+
+if TYPE_CHECKING:
+    from kitlib.controller.counting import Write
 
 CASE_LIMIT = 90           # seconds: the backstop; each check's own bounds are shorter
-RECONCILE_TIMEOUT = 5     # seconds one reconcile may take in the checks
-KUBELET_READY_WAIT = 60   # seconds the node may take to make the right pods Ready
-LAST_CHAOS: dict = {}     # the chaos round's timeline, for plot_chaos()
+LAST_CHAOS: dict = {}     # the chaos round's timeline, for kitlib.controller.plot.plot_chaos
 
 
-class Fatal(AssertionError):
-    """The controller reports an error that retrying will not fix."""
-
-
-@contextlib.contextmanager
-def explained(when: str):
-    """Prefix a failed check's message with when it happened (a Fatal passes unchanged)."""
-    try:
-        yield
-    except Fatal:
-        raise
-    except AssertionError as exc:
-        raise AssertionError(f"{when}: {exc}") from None
-
-
-# ---------------------------------------------------------------------------- harness
-class Harness:
-    """A namespace, a controller running ``reconcile`` in it, and ways to look at both."""
-
-    def __init__(self, api: client.ApiClient, reconcile, *, pod_event_delay: float = 0.0,
-                 prefix: str = "ch06-check"):
-        if not callable(reconcile):
-            raise AssertionError(f"reconcile must be a function reconcile(ctx, key), "
-                                 f"not {type(reconcile).__name__}")
-        self.api, self.reconcile = api, reconcile
-        self.core, self.custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
-        self.pod_event_delay = pod_event_delay
-        self.namespace = f"{prefix}-{uuid.uuid4().hex[:6]}"
-        self.controllers: list[Controller] = []
-        self.ctrl: Controller | None = None
-
-    def __enter__(self) -> "Harness":
-        self.core.create_namespace({"metadata": {"name": self.namespace,
-                                                 "labels": {"kitlib/temporary": "true"}}})
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for ctrl in self.controllers:
-            ctrl.stop(timeout=5)
-        try:
-            self.core.delete_namespace(self.namespace)
-        except ApiException:
-            pass
-
-    def start(self) -> Controller:
-        counted = CountingApiClient(self.api)
-        self.ctrl = Controller(counted, self.reconcile, namespace=self.namespace,
-                               resync_period=600, reconcile_timeout=RECONCILE_TIMEOUT,
-                               pod_event_delay=self.pod_event_delay,
-                               backoff=ExponentialBackoff(base=0.05, cap=4.0))
-        self.controllers.append(self.ctrl)
-        return self.ctrl.start()
-
-    # ----------------------------------------------------------- the PodSet
-    def create(self, name: str, replicas: int, labels: dict | None = None) -> dict:
-        return self.custom.create_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL, podset(name, replicas, labels))
-
-    def get(self, name: str) -> dict:
-        return self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
-
-    def scale(self, name: str, replicas: int) -> None:
-        self.custom.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name,
-                                                   {"spec": {"replicas": replicas}})
-
-    # ----------------------------------------------------------- pods
-    def pods(self) -> list[dict]:
-        resp = self.core.list_namespaced_pod(self.namespace, _preload_content=False)
-        return json.loads(resp.data)["items"]
-
-    def owned(self, ps: dict, active_only: bool = True) -> list[dict]:
-        uid = ps["metadata"]["uid"]
-        return [p for p in self.pods() if (controller_of(p) or {}).get("uid") == uid
-                and (is_active(p) or not active_only)]
-
-    def delete_pod(self, name: str) -> None:
-        try:
-            self.core.delete_namespaced_pod(name, self.namespace)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-
-    # ----------------------------------------------------------- waiting
-    def fatal(self) -> str | None:
-        """An error of reconcile that retrying will not fix (a bug in the code)."""
-        for err in self.ctrl.errors if self.ctrl else []:
-            if not isinstance(err.exception, (ApiException, ControllerStopped)):
-                return err.message
-        return None
-
-    def wait(self, predicate: Callable[[], object], timeout: float, failure: Callable[[], str],
-             interval: float = 0.2) -> object:
-        """Poll until ``predicate()`` is truthy; AssertionError(failure()) after ``timeout``
-        seconds, or at once when reconcile has a bug."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            bug = self.fatal()
-            if bug:
-                raise Fatal(bug)
-            if time.monotonic() > deadline:
-                message = failure()
-                last = self.ctrl.last_error if self.ctrl else None
-                if last is not None:
-                    message += f" (last error: {last.message})"
-                raise AssertionError(message)
-            time.sleep(interval)
-
-    def converge(self, name: str, replicas: int, timeout: float = 20, ready: bool = False,
-                 stable: float = 1.0) -> list[dict]:
-        """Wait until exactly ``replicas`` active pods are controlled by PodSet ``name``
-        (the controller gets ``timeout`` seconds), all Ready if ``ready`` (the kubelet gets
-        KUBELET_READY_WAIT more), and they stay so for ``stable`` seconds."""
-        ps = self.get(name)
-        counted = lambda pods: len(pods) == replicas
-        all_ready = lambda pods: counted(pods) and all(is_ready(p) for p in pods)
-        self.wait(lambda: counted(self.owned(ps)), timeout, lambda: self._why(ps, replicas, timeout))
-        if ready:
-            self.wait(lambda: all_ready(self.owned(ps)), KUBELET_READY_WAIT,
-                      lambda: self._why(ps, replicas, KUBELET_READY_WAIT, ready=True))
-        good = all_ready if ready else counted
-        since: list[float | None] = [None]
-
-        def ok():
-            pods = self.owned(ps)
-            if not good(pods):
-                since[0] = None
-                return None
-            since[0] = since[0] or time.monotonic()
-            return pods if time.monotonic() - since[0] >= stable else None
-        return self.wait(ok, timeout + stable, lambda: self._why(ps, replicas, timeout, ready))
-
-    def _why(self, ps: dict, replicas: int, waited: float, ready: bool = False) -> str:
-        pods = self.owned(ps)
-        text = f"{_pods(len(pods))} owned by the PodSet after {waited:g}s, want {replicas}"
-        if ready and len(pods) == replicas:
-            text = f"{sum(map(is_ready, pods))} of {replicas} pods Ready after {waited:g}s"
-        labelled = [p for p in self.pods() if is_active(p) and controller_of(p) is None
-                    and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in
-                            ps["spec"]["selector"]["matchLabels"].items())]
-        if labelled:
-            text += (f"; {_pods(len(labelled))} with its labels have no ownerReference with "
-                     "controller: true to it")
-        return text
-
-    def status_is(self, name: str, replicas: int, timeout: float = 15) -> dict:
-        want = lambda ps: {"replicas": replicas, "readyReplicas": replicas,
-                           "observedGeneration": ps["metadata"]["generation"]}
-
-        def ok():
-            ps = self.get(name)
-            status = ps.get("status") or {}
-            return ps if all(status.get(k) == v for k, v in want(ps).items()) else None
-
-        def why():
-            ps = self.get(name)
-            have = {k: (ps.get("status") or {}).get(k) for k in want(ps)}
-            return f"status is {have}, want {want(ps)}"
-        return self.wait(ok, timeout, why)
-
-    def writes(self, since: int = 0) -> list[Write]:
-        return self.ctrl.api.since(since)
-
-
-def _pods(n: int) -> str:
-    return f"{n} pod" if n == 1 else f"{n} pods"
-
-
-def _fmt_writes(writes: list[Write]) -> str:
-    counts: dict[str, int] = {}
-    for w in writes:
-        counts[w.kind] = counts.get(w.kind, 0) + 1
-    return ", ".join(f"{k} ×{n}" for k, n in sorted(counts.items()))
-
-
-# ---------------------------------------------------------------------------- checks
 def check_scale_up(api, reconcile):
     with Harness(api, reconcile) as h:
         h.create("web", 3)
@@ -325,7 +143,7 @@ def check_zero_writes(api, reconcile):
         if bug:
             raise Fatal(bug)
         extra = h.writes(mark)
-        assert not extra, (f"{len(extra)} API writes although nothing changed ({_fmt_writes(extra)}): "
+        assert not extra, (f"{len(extra)} API writes although nothing changed ({describe_writes(extra)}): "
                            "compare with what exists and write only what differs")
 
 
@@ -438,7 +256,7 @@ def check_chaos(api, reconcile, seed: int = 6, final: int = 5, bound: float = 30
         def counted():
             return len(sample()) == final
         h.wait(counted, bound, interval=0.05,
-               failure=lambda: f"{_pods(samples[-1][2])}, want {final}, {bound:g}s after the "
+               failure=lambda: f"{pods_text(samples[-1][2])}, want {final}, {bound:g}s after the "
                                "chaos ended")
 
         def settled():

@@ -1,4 +1,5 @@
-"""Simulated nodes and pods for the exercise's checks, the tests and the benchmark.
+"""Simulated nodes and pods for chapter 05: its stage, its checks, the race, the tests and
+the scheduler benchmark.
 
 Builders return API-shaped dicts; ``create_nodes`` adds nodes to whichever cluster is
 running (KWOK makes them Ready and "runs" the pods bound to them: the Docker-free
@@ -7,15 +8,18 @@ cluster's kwok-controller, or on kind a local KWOK the kit starts), labelled
 """
 from __future__ import annotations
 
+import copy
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
 
-from kitlib.scheduler.framework import NodeInfo
-from kitlib.scheduler.rest import ApiError, Rest
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
 from kitlib.cluster import simulated_nodes
 from kitlib.cluster.base import ClusterError
-from kitlib.scheduler.scheduler import SCHEDULER_NAME
+from kitlib.scheduler import SCHEDULER_NAME, NodeInfo
 
 SCENARIO_LABEL = "kit.course/scenario"
 _NOT_READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
@@ -103,25 +107,36 @@ class Scenario:
         return sorted(infos, key=lambda ni: ni.name)
 
 
+def copy_info(ni: NodeInfo) -> NodeInfo:
+    """A NodeInfo a plugin may modify without changing the scenario."""
+    return NodeInfo(copy.deepcopy(ni.node), copy.deepcopy(ni.pods))
+
+
 # ------------------------------------------------------------------ in the cluster
+def as_json(call, *args, **kwargs) -> dict:
+    """What an API call returns, as the JSON the server sent (plain dicts, camelCase keys:
+    what NodeInfo and the builders above use), not the client's model objects."""
+    return json.loads(call(*args, _preload_content=False, **kwargs).data)
+
+
 def create_nodes(api, nodes: list[dict], scenario: str, timeout: float = 60) -> list[str]:
     """Create (or replace) simulated nodes labelled ``kit.course/scenario=<scenario>``
     and wait until each is Ready with exactly the taints it was given."""
     _simulated_nodes_played()
-    rest = Rest(api)
+    core = client.CoreV1Api(api)
     names = []
     for n in nodes:
         n = {**n, "metadata": {**n["metadata"],
                                "labels": {**n["metadata"].get("labels", {}), SCENARIO_LABEL: scenario}}}
         name = n["metadata"]["name"]
         try:
-            rest.post("/api/v1/nodes", n)
-        except ApiError as exc:
+            core.create_node(n)
+        except ApiException as exc:
             if exc.status != 409:
                 raise
-            rest.call("DELETE", f"/api/v1/nodes/{name}")
-            _wait(lambda: _gone(rest, f"/api/v1/nodes/{name}"), timeout, f"old node {name} to go")
-            rest.post("/api/v1/nodes", n)
+            core.delete_node(name)
+            _wait(lambda: _gone(core, name), timeout, f"old node {name} to go")
+            core.create_node(n)
         names.append(name)
     # a cordoned node also gets node.kubernetes.io/unschedulable:NoSchedule from the
     # node-lifecycle controller; a new node's not-ready taint must be gone
@@ -131,8 +146,7 @@ def create_nodes(api, nodes: list[dict], scenario: str, timeout: float = 60) -> 
            if n.get("spec", {}).get("unschedulable") else [])) for n in nodes}
 
     def ready() -> bool:
-        items = rest.get("/api/v1/nodes", labelSelector=f"{SCENARIO_LABEL}={scenario}")["items"]
-        by_name = {i["metadata"]["name"]: i for i in items}
+        by_name = {i["metadata"]["name"]: i for i in read_nodes(api, scenario)}
         for name in names:
             item = by_name.get(name)
             if item is None:
@@ -157,18 +171,18 @@ def _simulated_nodes_played() -> None:
 
 def read_nodes(api, scenario: str) -> list[dict]:
     """The scenario's nodes as the API shows them now, sorted by name."""
-    items = Rest(api).get("/api/v1/nodes", labelSelector=f"{SCENARIO_LABEL}={scenario}")["items"]
+    items = as_json(client.CoreV1Api(api).list_node, label_selector=f"{SCENARIO_LABEL}={scenario}")["items"]
     return sorted(items, key=lambda n: n["metadata"]["name"])
 
 
 def delete_nodes(api, scenario: str, wait: bool = True, timeout: float = 60) -> int:
     """Remove every node labelled for ``scenario``; returns how many there were."""
-    rest = Rest(api)
+    core = client.CoreV1Api(api)
     names = [n["metadata"]["name"] for n in read_nodes(api, scenario)]
     for name in names:
         try:
-            rest.call("DELETE", f"/api/v1/nodes/{name}")
-        except ApiError as exc:
+            core.delete_node(name)
+        except ApiException as exc:
             if exc.status != 404:
                 raise
     if wait and names:
@@ -177,20 +191,20 @@ def delete_nodes(api, scenario: str, wait: bool = True, timeout: float = 60) -> 
 
 
 def create_pods(api, namespace: str, pods: list[dict]) -> list[dict]:
-    rest = Rest(api)
-    return [rest.post(f"/api/v1/namespaces/{namespace}/pods", strip_for_create(p)) for p in pods]
+    core = client.CoreV1Api(api)
+    return [as_json(core.create_namespaced_pod, namespace, strip_for_create(p)) for p in pods]
 
 
 def list_pods(api, namespace: str) -> list[dict]:
-    items = Rest(api).get(f"/api/v1/namespaces/{namespace}/pods")["items"]
+    items = as_json(client.CoreV1Api(api).list_namespaced_pod, namespace)["items"]
     return sorted(items, key=lambda p: p["metadata"]["name"])
 
 
-def _gone(rest: Rest, path: str) -> bool:
+def _gone(core: client.CoreV1Api, name: str) -> bool:
     try:
-        rest.get(path)
+        core.read_node(name, _preload_content=False)
         return False
-    except ApiError as exc:
+    except ApiException as exc:
         return exc.status == 404
 
 

@@ -20,7 +20,11 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from kitlib.paths import PACKAGE_DIR, REPO_DIR
+
 DEFAULT_TIME_LIMIT = 20.0
+# Frames from these folders are the kit's (checks, frameworks, exercises), not the learner's.
+_KIT_CODE = (str(PACKAGE_DIR), str(REPO_DIR / "exercises"))
 
 
 class CheckTimeout(Exception):
@@ -119,7 +123,7 @@ def describe_exception(exc: BaseException) -> str:
     if isinstance(exc, CheckTimeout):
         return str(exc)
     frames = traceback.extract_tb(exc.__traceback__)
-    learner = [f for f in frames if "kitlib" not in f.filename and "site-packages" not in f.filename]
+    learner = [f for f in frames if not f.filename.startswith(_KIT_CODE) and "site-packages" not in f.filename]
     where = f" (line {learner[-1].lineno}: {learner[-1].line.strip()})" if learner and learner[-1].line else ""
     message = str(exc).splitlines()[0] if str(exc) else ""
     return f"raised {type(exc).__name__}{': ' + message if message else ''}{where}"

@@ -20,7 +20,7 @@ def grading_namespace() -> str | None:
 
 
 def is_grading() -> bool:
-    from kitlib.grading.cases import GRADING_ENV
+    from kitlib.checks.cases import GRADING_ENV
     return bool(os.environ.get(GRADING_ENV))
 
 

@@ -1,0 +1,200 @@
+"""The harness chapter 06's checks run a learner's ``reconcile`` in: a fresh namespace,
+the kit's controller framework running it, and ways to act on PodSets and pods and to
+wait until the controller has caught up (each wait has a functional bound)."""
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Callable
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from kitlib.controller import (GROUP, PLURAL, VERSION, Controller, ControllerStopped,
+                               CountingApiClient, ExponentialBackoff, controller_of, is_active,
+                               is_ready, podset)
+
+if TYPE_CHECKING:
+    from kitlib.controller.counting import Write
+
+RECONCILE_TIMEOUT = 5     # seconds of its own time one reconcile may take in the checks
+KUBELET_READY_WAIT = 60   # seconds the node may take to make the right pods Ready
+
+
+class Fatal(AssertionError):
+    """The controller reports an error that retrying will not fix."""
+
+
+@contextlib.contextmanager
+def explained(when: str):
+    """Prefix a failed check's message with when it happened (a Fatal passes unchanged)."""
+    try:
+        yield
+    except Fatal:
+        raise
+    except AssertionError as exc:
+        raise AssertionError(f"{when}: {exc}") from None
+
+
+class Harness:
+    """A namespace, a controller running ``reconcile`` in it, and ways to look at both."""
+
+    def __init__(self, api: client.ApiClient, reconcile, *, pod_event_delay: float = 0.0,
+                 prefix: str = "ch06-check"):
+        if not callable(reconcile):
+            raise AssertionError(f"reconcile must be a function reconcile(ctx, key), "
+                                 f"not {type(reconcile).__name__}")
+        self.api, self.reconcile = api, reconcile
+        self.core, self.custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+        self.pod_event_delay = pod_event_delay
+        self.namespace = f"{prefix}-{uuid.uuid4().hex[:6]}"
+        self.controllers: list[Controller] = []
+        self.ctrl: Controller | None = None
+
+    def __enter__(self) -> "Harness":
+        self.core.create_namespace({"metadata": {"name": self.namespace,
+                                                 "labels": {"kitlib/temporary": "true"}}})
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for ctrl in self.controllers:
+            ctrl.stop(timeout=5)
+        try:
+            self.core.delete_namespace(self.namespace)
+        except ApiException:
+            pass
+
+    def start(self) -> Controller:
+        counted = CountingApiClient(self.api)
+        self.ctrl = Controller(counted, self.reconcile, namespace=self.namespace,
+                               resync_period=600, reconcile_timeout=RECONCILE_TIMEOUT,
+                               pod_event_delay=self.pod_event_delay,
+                               backoff=ExponentialBackoff(base=0.05, cap=4.0))
+        self.controllers.append(self.ctrl)
+        return self.ctrl.start()
+
+    # ----------------------------------------------------------- the PodSet
+    def create(self, name: str, replicas: int, labels: dict | None = None) -> dict:
+        return self.custom.create_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, podset(name, replicas, labels))
+
+    def get(self, name: str) -> dict:
+        return self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+
+    def scale(self, name: str, replicas: int) -> None:
+        self.custom.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name,
+                                                   {"spec": {"replicas": replicas}})
+
+    # ----------------------------------------------------------- pods
+    def pods(self) -> list[dict]:
+        resp = self.core.list_namespaced_pod(self.namespace, _preload_content=False)
+        return json.loads(resp.data)["items"]
+
+    def owned(self, ps: dict, active_only: bool = True) -> list[dict]:
+        uid = ps["metadata"]["uid"]
+        return [p for p in self.pods() if (controller_of(p) or {}).get("uid") == uid
+                and (is_active(p) or not active_only)]
+
+    def delete_pod(self, name: str) -> None:
+        try:
+            self.core.delete_namespaced_pod(name, self.namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+    # ----------------------------------------------------------- waiting
+    def fatal(self) -> str | None:
+        """An error of reconcile that retrying will not fix (a bug in the code)."""
+        for err in self.ctrl.errors if self.ctrl else []:
+            if not isinstance(err.exception, (ApiException, ControllerStopped)):
+                return err.message
+        return None
+
+    def wait(self, predicate: Callable[[], object], timeout: float, failure: Callable[[], str],
+             interval: float = 0.2) -> object:
+        """Poll until ``predicate()`` is truthy; AssertionError(failure()) after ``timeout``
+        seconds, or at once when reconcile has a bug."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            bug = self.fatal()
+            if bug:
+                raise Fatal(bug)
+            if time.monotonic() > deadline:
+                message = failure()
+                last = self.ctrl.last_error if self.ctrl else None
+                if last is not None:
+                    message += f" (last error: {last.message})"
+                raise AssertionError(message)
+            time.sleep(interval)
+
+    def converge(self, name: str, replicas: int, timeout: float = 20, ready: bool = False,
+                 stable: float = 1.0) -> list[dict]:
+        """Wait until exactly ``replicas`` active pods are controlled by PodSet ``name``
+        (the controller gets ``timeout`` seconds), all Ready if ``ready`` (the kubelet gets
+        KUBELET_READY_WAIT more), and they stay so for ``stable`` seconds."""
+        ps = self.get(name)
+        counted = lambda pods: len(pods) == replicas
+        all_ready = lambda pods: counted(pods) and all(is_ready(p) for p in pods)
+        self.wait(lambda: counted(self.owned(ps)), timeout, lambda: self._why(ps, replicas, timeout))
+        if ready:
+            self.wait(lambda: all_ready(self.owned(ps)), KUBELET_READY_WAIT,
+                      lambda: self._why(ps, replicas, KUBELET_READY_WAIT, ready=True))
+        good = all_ready if ready else counted
+        since: list[float | None] = [None]
+
+        def ok():
+            pods = self.owned(ps)
+            if not good(pods):
+                since[0] = None
+                return None
+            since[0] = since[0] or time.monotonic()
+            return pods if time.monotonic() - since[0] >= stable else None
+        return self.wait(ok, timeout + stable, lambda: self._why(ps, replicas, timeout, ready))
+
+    def _why(self, ps: dict, replicas: int, waited: float, ready: bool = False) -> str:
+        pods = self.owned(ps)
+        text = f"{pods_text(len(pods))} owned by the PodSet after {waited:g}s, want {replicas}"
+        if ready and len(pods) == replicas:
+            text = f"{sum(map(is_ready, pods))} of {replicas} pods Ready after {waited:g}s"
+        labelled = [p for p in self.pods() if is_active(p) and controller_of(p) is None
+                    and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in
+                            ps["spec"]["selector"]["matchLabels"].items())]
+        if labelled:
+            text += (f"; {pods_text(len(labelled))} with its labels have no ownerReference with "
+                     "controller: true to it")
+        return text
+
+    def status_is(self, name: str, replicas: int, timeout: float = 15) -> dict:
+        want = lambda ps: {"replicas": replicas, "readyReplicas": replicas,
+                           "observedGeneration": ps["metadata"]["generation"]}
+
+        def ok():
+            ps = self.get(name)
+            status = ps.get("status") or {}
+            return ps if all(status.get(k) == v for k, v in want(ps).items()) else None
+
+        def why():
+            ps = self.get(name)
+            have = {k: (ps.get("status") or {}).get(k) for k in want(ps)}
+            return f"status is {have}, want {want(ps)}"
+        return self.wait(ok, timeout, why)
+
+    def writes(self, since: int = 0) -> list[Write]:
+        return self.ctrl.api.since(since)
+
+
+def pods_text(n: int) -> str:
+    return f"{n} pod" if n == 1 else f"{n} pods"
+
+
+def describe_writes(writes: list[Write]) -> str:
+    counts: dict[str, int] = {}
+    for w in writes:
+        counts[w.kind] = counts.get(w.kind, 0) + 1
+    return ", ".join(f"{k} ×{n}" for k, n in sorted(counts.items()))

@@ -1,0 +1,51 @@
+"""The reference solutions, taken from where they are written: the solution cells of the
+chapter sources (``chapters/NN-name.md``, nbgrader metadata ``solution: true``), found by
+``grade_id``. There is no other copy to keep in step.
+
+    names = solution("06-controller-exercise", "podset-reconcile")
+    reconcile = names["reconcile"]
+
+A released (student) chapter has no solutions, so this only works in the course's own
+repository.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kitlib.paths import REPO_DIR
+
+CHAPTERS = REPO_DIR / "chapters"
+
+
+class SolutionNotFound(LookupError):
+    pass
+
+
+def solution_cells(chapter: str, *grade_ids: str) -> list[tuple[str, str]]:
+    """(grade_id, source) of each named solution cell of ``chapters/<chapter>.md``, in the
+    order asked for."""
+    import jupytext
+    path = CHAPTERS / f"{chapter}.md"
+    if not path.is_file():
+        raise SolutionNotFound(f"{path} does not exist: the reference solutions are in the "
+                               "course's chapter sources only")
+    cells = {}
+    for cell in jupytext.read(path).cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if meta.get("solution"):
+            cells[meta["grade_id"]] = cell.source
+    missing = [g for g in grade_ids if g not in cells]
+    if missing:
+        raise SolutionNotFound(f"{path.name} has no solution cell {', '.join(missing)}")
+    return [(g, cells[g]) for g in grade_ids]
+
+
+def solution(chapter: str, *grade_ids: str, using: dict | None = None) -> dict:
+    """Run the named solution cells, in order, in a fresh namespace that starts with
+    ``using`` (the names earlier cells of the chapter define); return what they define."""
+    names = dict(using or {})
+    names.setdefault("__name__", f"chapters.{chapter}")
+    for grade_id, source in solution_cells(chapter, *grade_ids):
+        # The file name in tracebacks says which cell failed.
+        exec(compile(source, f"{Path('chapters', chapter + '.md')}#{grade_id}", "exec"), names)
+    return names
