@@ -22,11 +22,11 @@ from typing import Callable
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from kitlib.client import ExponentialBackoff
 from kitlib.controller.counting import CountingApiClient, Write
 from kitlib.controller.crd import GROUP, PLURAL, VERSION, install_crd, podset
 from kitlib.controller.framework import Controller, ControllerStopped
 from kitlib.controller.pods import controller_of, is_active, is_ready
-from kitlib.controller.queue import ExponentialBackoff
 from kitlib.grading import Case, Summary, run_cases
 
 CASE_LIMIT = 90           # seconds: the backstop; each check's own bounds are shorter
