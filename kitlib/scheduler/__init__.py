@@ -12,8 +12,9 @@ Layout (kube-scheduler's names):
     framework.py   Status, NodeInfo, Framework (filter -> score -> normalize -> pick)
     plugins/       NodeUnschedulable, NodeResourcesFit (+ LeastAllocated), NodeAffinity,
                    TaintToleration, BalancedAllocation — one module each
-    cache.py       nodes and pods from list+watch, assumed pods
-    scheduler.py   queue, scheduling loop, binding, events
+    cache.py       nodes and bound pods (fed by kitlib.client's informers), assumed pods
+    queue.py       the scheduling queue: priority order, back-off for pods that fit nowhere
+    scheduler.py   informers, scheduling loop, binding, events
     scenarios.py   simulated nodes and pods for exercises and tests
     checks.py      the exercise's graded checks
     visual.py      per-node x per-plugin tables, utilization plots, the race

@@ -335,7 +335,7 @@ class EndToEnd:
 
     def _execute(self) -> dict:
         from kitlib.kube import delete_namespace
-        from kitlib.scheduler.rest import Rest
+        from kitlib.client import Rest
         from kitlib.scheduler.scheduler import Scheduler
         rest = Rest(self.api)
         pods = e2e_workload(self.scenario)

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from kitlib.scheduler.framework import NodeInfo
-from kitlib.scheduler.rest import ApiError, Rest
+from kitlib.client import ApiError, Rest
 from kitlib.cluster import simulated_nodes
 from kitlib.cluster.base import ClusterError
 from kitlib.scheduler.scheduler import SCHEDULER_NAME

@@ -48,7 +48,7 @@ def explain(framework: Framework, pod: dict, node_infos: list[NodeInfo]) -> str:
 
 def utilization(api, selector: str) -> list[dict]:
     """Requested CPU and memory as % of allocatable on the nodes matching ``selector``."""
-    from kitlib.scheduler.rest import Rest
+    from kitlib.client import Rest
     rest = Rest(api)
     nodes = rest.get("/api/v1/nodes", labelSelector=selector)["items"]
     pods = rest.get("/api/v1/pods")["items"]
@@ -105,7 +105,7 @@ def _bound_count(rest, ns: str) -> int:
 def run_pool(api, ns: str, pods: list[dict], timeout: float = 120) -> float:
     """Create ``pods`` in ``ns`` and return seconds until all are bound (measured from the
     first create to the last binding seen)."""
-    from kitlib.scheduler.rest import Rest
+    from kitlib.client import Rest
     rest = Rest(api)
     start = time.monotonic()
     S.create_pods(api, ns, pods)
@@ -120,7 +120,7 @@ def race(api, framework: Framework, nodes: int = 4, pods: int = 40, scenario: st
     """The same workload on two identical pools of simulated nodes: one placed by
     kube-scheduler (``default-scheduler``), one by ``framework``. Returns one row each."""
     from kitlib.kube import delete_namespace
-    from kitlib.scheduler.rest import Rest
+    from kitlib.client import Rest
     from kitlib.scheduler.scheduler import Scheduler
     rest = Rest(api)
     pools = {"kube-scheduler": "race-default", "kit-scheduler": "race-kit"}

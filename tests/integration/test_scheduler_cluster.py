@@ -9,11 +9,11 @@ import uuid
 
 import pytest
 
+from kitlib.client import Rest
 from kitlib.kube import delete_namespace, wait_for
 from kitlib.scheduler import Scheduler, checks
 from kitlib.scheduler import scenarios as S
 from kitlib.scheduler.plugins import build_framework
-from kitlib.scheduler.rest import Rest
 
 pytestmark = pytest.mark.cluster
 
