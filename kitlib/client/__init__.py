@@ -10,6 +10,10 @@ way client-go serves both kube-scheduler and the controllers in kube-controller-
     ratelimit.py   ExponentialBackoff (per item) and TokenBucket (qps/burst)
     events.py      EventRecorder: events.k8s.io/v1 Events from a background thread
 """
+import logging
+
+logging.getLogger("kitlib.client").addHandler(logging.NullHandler())   # quiet in notebooks
+
 from kitlib.client.events import EventRecorder
 from kitlib.client.informer import ADDED, DELETED, MODIFIED, Informer, Store, key_of
 from kitlib.client.ratelimit import ExponentialBackoff, TokenBucket
