@@ -25,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,23 +36,22 @@ class Observer:
     and counts the writes visible in the watch stream."""
 
     def __init__(self, api, namespace, owner_kind):
-        from kubernetes import client
-        from kitlib.controller.informer import Informer
+        from kitlib.client import Informer, collection_path
         from kitlib.controller import GROUP, VERSION, PLURAL
-        core, apps, custom = client.CoreV1Api(api), client.AppsV1Api(api), client.CustomObjectsApi(api)
         self.cond = threading.Condition()
         self.pod_adds = self.pod_deletes_by_owner = self.status_updates = 0
         self.expected_deletes: set[str] = set()
-        self.pods = Informer("bench-pods", partial(core.list_namespaced_pod, namespace), self._on_pod)
+        self.pods = Informer(api, collection_path("v1", "pods", namespace), self._on_pod,
+                             name="bench-pods")
         if owner_kind == "ReplicaSet":
-            lister = partial(apps.list_namespaced_replica_set, namespace)
+            owners = collection_path("apps/v1", "replicasets", namespace)
         else:
-            lister = partial(custom.list_namespaced_custom_object, GROUP, VERSION, namespace, PLURAL)
-        self.owners = Informer("bench-owners", lister, self._on_owner)
+            owners = collection_path(f"{GROUP}/{VERSION}", PLURAL, namespace)
+        self.owners = Informer(api, owners, self._on_owner, name="bench-owners")
 
     def start(self):
         self.pods.start(); self.owners.start()
-        self.pods.synced.wait(30); self.owners.synced.wait(30)
+        self.pods.wait_for_sync(30); self.owners.wait_for_sync(30)
         return self
 
     def stop(self):
@@ -61,7 +59,7 @@ class Observer:
 
     def _on_pod(self, kind, old, new):
         with self.cond:
-            if kind == "ADDED" and self.pods.synced.is_set():
+            if kind == "ADDED" and self.pods.has_synced():
                 self.pod_adds += 1
             if kind == "MODIFIED" and new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
                 if new["metadata"]["name"] not in self.expected_deletes:

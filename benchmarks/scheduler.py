@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -48,43 +47,22 @@ class BindWatcher:
     """Watches pods in one namespace and notes when each first shows a node."""
 
     def __init__(self, api, namespace: str):
-        from kitlib.scheduler.rest import Rest
-        self.rest, self.ns = Rest(api), namespace
+        from kitlib.client import Informer
         self.bound: dict[str, float] = {}
-        self.stop = threading.Event()
-        self.ready = threading.Event()
-        self.resp = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        self.ready.wait(30)
+        self.informer = Informer(api, f"/api/v1/namespaces/{namespace}/pods", self._on_pod,
+                                 name="bench-bind-watcher", watch_timeout=600).start()
+        self.informer.wait_for_sync(30)
 
-    def _run(self) -> None:
-        path = f"/api/v1/namespaces/{self.ns}/pods"
-        rv = self.rest.get(path)["metadata"]["resourceVersion"]
-        self.ready.set()
-        while not self.stop.is_set():
-            try:
-                self.resp, events = self.rest.watch(path, rv, timeout_seconds=600)
-                for ev in events:
-                    obj = ev["object"]
-                    rv = obj["metadata"].get("resourceVersion", rv)
-                    if ev["type"] in ("ADDED", "MODIFIED") and obj["spec"].get("nodeName"):
-                        self.bound.setdefault(obj["metadata"]["name"], time.monotonic())
-            except Exception:
-                if self.stop.is_set():
-                    return
-                time.sleep(0.2)
+    def _on_pod(self, kind: str, old, new) -> None:
+        if new is not None and new["spec"].get("nodeName"):
+            self.bound.setdefault(new["metadata"]["name"], time.monotonic())
 
     def close(self) -> None:
-        from kitlib.scheduler.scheduler import _shutdown
-        self.stop.set()
-        if self.resp is not None:
-            _shutdown(self.resp)
-        self.thread.join(10)
+        self.informer.stop()
 
 
 def create_pods(api, ns: str, pods: list[dict], threads: int = 8) -> tuple[float, float]:
-    from kitlib.scheduler.rest import Rest
+    from kitlib.client import Rest
     from exercises.scheduler.scenarios import strip_for_create
     rest = Rest(api)
     start = time.monotonic()
@@ -107,7 +85,7 @@ def balance(api, pool: str) -> dict:
 def one_run(api, kubeconfig: Path, who: str, nodes: int, pods: int, qps: float, burst: int) -> dict:
     from kitlib.kube import delete_namespace
     from exercises.scheduler import scenarios as S
-    from kitlib.scheduler.rest import Rest
+    from kitlib.client import Rest
     rest = Rest(api)
     tag = f"{who.split('-')[0]}-{nodes}-{qps:g}".replace(".", "")
     pool, scen = f"bench-{tag}", f"bench-{tag}"

@@ -1,7 +1,8 @@
 """The controller framework of chapter 06: a PodSet custom resource and a framework that
 runs ``reconcile(ctx, key)`` (watch -> work queue -> reconcile, with resync and backoff).
 The ``reconcile`` is the learner's (the chapter's exercise); its checks and the chapter's
-reference are ``exercises.controller``.
+reference are ``exercises.controller``. Informers, the work queue and its back-off come
+from ``kitlib.client`` (re-exported here).
 
     from kitlib.controller import Controller, install_crd
     install_crd(api)
@@ -19,8 +20,7 @@ from kitlib.controller.crd import (API_VERSION, CRD_NAME, GROUP, KIND, PLURAL, V
                                    crd_manifest, install_crd, podset)
 from kitlib.controller.pods import controller_of, is_active, is_ready, matches
 from kitlib.controller.expectations import Expectations
-from kitlib.controller.queue import ExponentialBackoff, WorkQueue
-from kitlib.controller.informer import Informer, Store
+from kitlib.client import ExponentialBackoff, Informer, Store, WorkQueue   # the shared layer
 from kitlib.controller.counting import CountingApiClient
 from kitlib.controller.framework import Context, Controller, ControllerStopped, describe
 

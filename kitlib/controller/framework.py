@@ -23,18 +23,17 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Callable
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from kitlib.client import (ExponentialBackoff, Informer, Store, WorkQueue, collection_path,
+                           key_of)
 from kitlib.controller.counting import CountingApiClient
 from kitlib.controller.crd import GROUP, KIND, PLURAL, VERSION
 from kitlib.controller.expectations import Expectations
-from kitlib.controller.informer import Informer, Store, key_of
 from kitlib.controller.pods import controller_of, matches
-from kitlib.controller.queue import ExponentialBackoff, WorkQueue
 
 log = logging.getLogger("kitlib.controller")
 WALL_LIMIT_FACTOR = 12     # a reconcile also stops after this many reconcile_timeouts in all
@@ -113,14 +112,10 @@ class Controller:
         self.queue = WorkQueue(backoff or ExponentialBackoff())
         self.expectations = Expectations(ttl=expectations_ttl)
         core, custom = client.CoreV1Api(self.api), client.CustomObjectsApi(self.api)
-        if namespace:
-            list_pods = partial(core.list_namespaced_pod, namespace)
-            list_podsets = partial(custom.list_namespaced_custom_object, GROUP, VERSION, namespace, PLURAL)
-        else:
-            list_pods = core.list_pod_for_all_namespaces
-            list_podsets = partial(custom.list_cluster_custom_object, GROUP, VERSION, PLURAL)
-        self.podset_informer = Informer("podsets", list_podsets, self._on_podset)
-        self.pod_informer = Informer("pods", list_pods, self._on_pod, event_delay=pod_event_delay)
+        self.podset_informer = Informer(self.api, collection_path(f"{GROUP}/{VERSION}", PLURAL, namespace),
+                                        self._on_podset, name="podsets")
+        self.pod_informer = Informer(self.api, collection_path("v1", "pods", namespace), self._on_pod,
+                                     name="pods", event_delay=pod_event_delay)
         self.ctx = Context(self.api, core, custom, self.podset_informer.store,
                            self.pod_informer.store, self.expectations)
         self.errors: list[ReconcileError] = []
@@ -180,7 +175,7 @@ class Controller:
         self.pod_informer.start()
         deadline = time.monotonic() + timeout
         for inf in (self.podset_informer, self.pod_informer):
-            if not inf.synced.wait(max(0.0, deadline - time.monotonic())):
+            if not inf.wait_for_sync(max(0.0, deadline - time.monotonic())):
                 self.stop()
                 raise TimeoutError(f"the {inf.name} cache did not fill within {timeout:g}s "
                                    "(is the cluster up and the PodSet CRD installed?)")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from kitlib.grading import nbmeta as m
-from kitlib.grading.env import NAMESPACE_ENV
+from kitlib.checks.namespace import NAMESPACE_ENV
 from kitlib.grading.execute import Limits, run_notebook
 from kitlib.grading.feedback import question_lines
 from kitlib.grading.integrity import split_test_cells, Context

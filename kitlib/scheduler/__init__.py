@@ -16,8 +16,9 @@ Layout (kube-scheduler's names):
     plugins/       the default profile's order and weights, shared helpers (tolerations,
                    node-selector requirements, normalization), preferred node affinity
     resources.py   quantities, a pod's requests, a node's allocatable
-    cache.py       nodes and pods from list+watch, assumed pods
-    scheduler.py   queue, scheduling loop, binding, events
+    cache.py       nodes and bound pods (fed by kitlib.client's informers), assumed pods
+    queue.py       the scheduling queue: priority order, back-off for pods that fit nowhere
+    scheduler.py   informers, scheduling loop, binding, events
     visual.py      per-node x per-plugin tables, utilization plots
 """
 from kitlib.scheduler.framework import (MAX_NODE_SCORE, Framework, FunctionPlugin, NodeInfo,

@@ -1,6 +1,6 @@
-"""The scheduler's cache: every node and every bound pod, kept current by list+watch
-(what client-go's informers do for kube-scheduler), plus the pods this scheduler has
-*assumed* onto a node while their binding is still in flight."""
+"""The scheduler's cache: every node and every bound pod, kept current by the scheduler's
+informers (``kitlib.client``), plus the pods this scheduler has *assumed* onto a node
+while their binding is still in flight."""
 from __future__ import annotations
 
 import threading
@@ -8,10 +8,6 @@ import threading
 from kitlib.scheduler.framework import NodeInfo
 
 TERMINAL = ("Succeeded", "Failed")
-
-
-def pod_key(pod: dict) -> str:
-    return f'{pod["metadata"].get("namespace", "default")}/{pod["metadata"]["name"]}'
 
 
 class Cache:

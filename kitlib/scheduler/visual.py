@@ -43,7 +43,7 @@ def explain(framework: Framework, pod: dict, node_infos: list[NodeInfo]) -> str:
 
 def utilization(api, selector: str) -> list[dict]:
     """Requested CPU and memory as % of allocatable on the nodes matching ``selector``."""
-    from kitlib.scheduler.rest import Rest
+    from kitlib.client import Rest
     rest = Rest(api)
     nodes = rest.get("/api/v1/nodes", labelSelector=selector)["items"]
     pods = rest.get("/api/v1/pods")["items"]

@@ -13,7 +13,7 @@ from exercises.scheduler import checks, reference, stage
 from exercises.scheduler import scenarios as S
 from kitlib.kube import delete_namespace, wait_for
 from kitlib.scheduler import Scheduler
-from kitlib.scheduler.rest import Rest
+from kitlib.client import Rest
 
 pytestmark = pytest.mark.cluster
 

@@ -1,10 +1,10 @@
-"""The controller's work queue and backoff (no cluster)."""
+"""The shared work queue and its per-key back-off (no cluster)."""
 import threading
 import time
 
 import pytest
 
-from kitlib.controller.queue import ExponentialBackoff, WorkQueue
+from kitlib.client import ExponentialBackoff, WorkQueue
 
 
 class FakeClock:

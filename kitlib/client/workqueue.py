@@ -21,34 +21,7 @@ import time
 from collections import deque
 from typing import Callable, Hashable
 
-
-class ExponentialBackoff:
-    """Delay before retrying a key that failed ``n`` times in a row: ``base * 2**n``,
-    at most ``cap`` seconds (client-go's ItemExponentialFailureRateLimiter)."""
-
-    def __init__(self, base: float = 0.05, cap: float = 30.0):
-        if base <= 0 or cap < base:
-            raise ValueError("need 0 < base <= cap")
-        self.base, self.cap = base, cap
-        self._failures: dict[Hashable, int] = {}
-        self._lock = threading.Lock()
-
-    def when(self, key: Hashable) -> float:
-        """Record one more failure of ``key`` and return how long to wait before retrying."""
-        with self._lock:
-            n = self._failures.get(key, 0)
-            self._failures[key] = n + 1
-        if n >= 64:                      # 2**64 overflows any sensible float maths
-            return self.cap
-        return min(self.cap, self.base * (2 ** n))
-
-    def failures(self, key: Hashable) -> int:
-        with self._lock:
-            return self._failures.get(key, 0)
-
-    def forget(self, key: Hashable) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+from kitlib.client.ratelimit import ExponentialBackoff
 
 
 class WorkQueue:
