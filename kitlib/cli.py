@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     cluster_args(p)
     p.set_defaults(func=cmd_env)
 
+    from kitlib.learner.cli import register as register_workspace
+    register_workspace(sub)
+
     # Instructor commands (release, grade, validate) live with the grading code.
     try:
         from kitlib.grading.cli import register as register_grading

@@ -68,6 +68,10 @@ CASES = [
     (["validate", "not-a-notebook.ipynb"], "not-a-notebook.ipynb is not a Jupyter notebook"),
     (["validate", "folder.ipynb"], "folder.ipynb is a directory"),
     (["validate", str(PURE), "--cell-timeout", "-1"], "--cell-timeout: -1 must be greater than 0"),
+    (["workspace", "--path", "a-file"], "--path a-file is a file; give a folder"),
+    (["workspace", "--path", "ws", "--fresh", "99"], "no single chapter '99'; the chapters are: 00-setup"),
+    (["workspace", "--path", "ws", "--reset", "06"], "argument --reset: expected 2 arguments"),
+    (["workspace", "--path", "ws", "--fresh", "05", "--reset", "06", "x"], "not allowed with argument"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ]
 
@@ -88,7 +92,8 @@ def test_bad_input_is_one_line_and_exit_2(files, capsys, argv, says):
 
 def test_every_command_is_covered():
     commands = {action.dest for action in cli.build_parser()._subparsers._group_actions[0]._choices_actions}
-    assert commands == {"up", "down", "status", "doctor", "tools", "env", "release", "grade", "validate"}
+    assert commands == {"up", "down", "status", "doctor", "tools", "env", "release", "grade", "validate",
+                        "workspace"}
     assert commands <= {argv[0] for argv, _ in CASES}
 
 

@@ -47,13 +47,12 @@ def test_course_start_rejects_unknown_options_and_missing_values(tmp_path):
     assert missing.returncode == 2 and "--context needs a value" in missing.stderr
 
 
-def test_course_start_opens_the_first_chapter(tmp_path):
+def test_course_start_opens_the_workspace_or_with_instructor_the_sources(tmp_path):
     run = _dry_start(cwd=tmp_path)
-    lab = next(line for line in run.stdout.splitlines() if line.startswith("jupyter lab"))
-    assert "--notebook-dir=chapters" in lab
-    assert "--LabApp.default_url=/lab/tree/00-setup.ipynb" in lab
-    assert (REPO_DIR / "chapters" / "00-setup.ipynb").is_file()
+    assert "kit workspace --lab" in run.stdout and "--instructor" not in run.stdout
     assert _kit_up_args(run.stdout) == []
+    run = _dry_start("--instructor", "--headless", cwd=tmp_path)
+    assert "kit workspace --lab --headless --instructor" in run.stdout
 
 
 @pytest.fixture

@@ -118,3 +118,25 @@ def test_the_real_chapters_have_no_solutions_hidden_tests_or_outputs(tmp_path):
         sources = "\n".join(c.source for c in nb.cells)
         assert "BEGIN SOLUTION" not in sources and "BEGIN HIDDEN TESTS" not in sources, path.name
         assert not any(c.get("outputs") for c in nb.cells), path.name
+
+
+def test_lab_opens_the_first_chapter_of_the_folder_it_is_given(tmp_path):
+    from kitlib.learner.lab import FIRST_CHAPTER, lab_command
+    command = lab_command(tmp_path, headless=True)
+    assert f"--notebook-dir={tmp_path}" in command and "--no-browser" in command
+    assert f"--LabApp.default_url=/lab/tree/{FIRST_CHAPTER}" in command
+    assert (REPO_DIR / "chapters" / FIRST_CHAPTER).is_file()
+
+
+def test_kit_workspace_makes_resets_and_refuses_bad_requests(tmp_path, capsys, monkeypatch):
+    from kitlib import cli
+    ws = tmp_path / "ws"
+    assert cli.main(["workspace", "--path", str(ws)]) == 0
+    assert "added: 00-setup" in capsys.readouterr().out
+    assert cli.main(["workspace", "--path", str(ws), "--reset", "06", "nope"]) == 2
+    assert "its exercises:" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert cli.main(["workspace", "--path", str(tmp_path / "file")]) == 2
+    monkeypatch.setenv("COURSE_DRY_RUN", "1")
+    assert cli.main(["workspace", "--path", str(ws), "--lab", "--instructor"]) == 0
+    assert f"--notebook-dir={REPO_DIR / 'chapters'}" in capsys.readouterr().out
