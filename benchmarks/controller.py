@@ -37,7 +37,7 @@ class Observer:
 
     def __init__(self, api, namespace, owner_kind):
         from kitlib.client import Informer, collection_path
-        from kitlib.controller import GROUP, VERSION, PLURAL
+        from kitlib.controller import GROUP, PLURAL, VERSION
         self.cond = threading.Condition()
         self.pod_adds = self.pod_deletes_by_owner = self.status_updates = 0
         self.expected_deletes: set[str] = set()
@@ -50,18 +50,22 @@ class Observer:
         self.owners = Informer(api, owners, self._on_owner, name="bench-owners")
 
     def start(self):
-        self.pods.start(); self.owners.start()
-        self.pods.wait_for_sync(30); self.owners.wait_for_sync(30)
+        for informer in (self.pods, self.owners):
+            informer.start()
+        for informer in (self.pods, self.owners):
+            informer.wait_for_sync(30)
         return self
 
     def stop(self):
-        self.pods.stop(); self.owners.stop()
+        self.pods.stop()
+        self.owners.stop()
 
     def _on_pod(self, kind, old, new):
         with self.cond:
             if kind == "ADDED" and self.pods.has_synced():
                 self.pod_adds += 1
-            if kind == "MODIFIED" and new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
+            going = new is not None and new["metadata"].get("deletionTimestamp")
+            if kind == "MODIFIED" and going and not old["metadata"].get("deletionTimestamp"):
                 if new["metadata"]["name"] not in self.expected_deletes:
                     self.pod_deletes_by_owner += 1
             self.cond.notify_all()
@@ -96,11 +100,13 @@ class Observer:
 
 def run_scenarios(api, which, n, k):
     """One repetition of both scenarios for ``which`` ("replicaset" or "podset")."""
-    from kubernetes import client
-    from exercises.controller import reference
-    from kitlib.controller import GROUP, VERSION, PLURAL, Controller, podset
-    from kitlib.kube import delete_namespace
     import uuid
+
+    from kubernetes import client
+
+    from exercises.controller import reference
+    from kitlib.controller import GROUP, PLURAL, VERSION, Controller, podset
+    from kitlib.kube import delete_namespace
     core, apps, custom = client.CoreV1Api(api), client.AppsV1Api(api), client.CustomObjectsApi(api)
     ns = f"bench-{which}-{uuid.uuid4().hex[:5]}"
     core.create_namespace({"metadata": {"name": ns}})

@@ -28,6 +28,7 @@ def make_submissions(folder: Path, count: int) -> list[Path]:
     """``count`` submissions, alternating the pure and the cluster exercise, and
     alternating solved, untouched and partly right."""
     import submissions
+
     from kitlib.grading import nbmeta as m
     from kitlib.grading.release import release_notebook
     kinds = []
@@ -47,6 +48,7 @@ def cost_of_parts(repeat: int = 3) -> dict:
     """Seconds for a kernel to start, run one cell and stop; and for a namespace with its
     credentials to be made and removed."""
     from nbformat.v4 import new_code_cell, new_notebook
+
     from kitlib.grading import sandbox
     from kitlib.grading.execute import run_notebook
     from kitlib.kube import api_client

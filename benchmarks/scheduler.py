@@ -62,8 +62,8 @@ class BindWatcher:
 
 
 def create_pods(api, ns: str, pods: list[dict], threads: int = 8) -> tuple[float, float]:
-    from kitlib.client import Rest
     from exercises.scheduler.scenarios import strip_for_create
+    from kitlib.client import Rest
     rest = Rest(api)
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
@@ -83,9 +83,9 @@ def balance(api, pool: str) -> dict:
 
 
 def one_run(api, kubeconfig: Path, who: str, nodes: int, pods: int, qps: float, burst: int) -> dict:
-    from kitlib.kube import delete_namespace
     from exercises.scheduler import scenarios as S
     from kitlib.client import Rest
+    from kitlib.kube import delete_namespace
     rest = Rest(api)
     tag = f"{who.split('-')[0]}-{nodes}-{qps:g}".replace(".", "")
     pool, scen = f"bench-{tag}", f"bench-{tag}"
@@ -175,8 +175,9 @@ def main() -> int:
 
     ratios = {}
     for nodes, pods in sizes:
-        kube = next(r for r in runs if r["scheduler"] == "kube-scheduler" and r["nodes"] == nodes and r["client_qps"] == 50)
-        kit = next(r for r in runs if r["scheduler"] == "kit-scheduler" and r["nodes"] == nodes and r["client_qps"] == 50)
+        limited = [r for r in runs if r["nodes"] == nodes and r["client_qps"] == 50]
+        kube = next(r for r in limited if r["scheduler"] == "kube-scheduler")
+        kit = next(r for r in limited if r["scheduler"] == "kit-scheduler")
         ratios[f"{nodes}x{pods}"] = round(kit["throughput"]["average"] / kube["throughput"]["average"], 2)
     out = {
         "benchmark": "scheduler throughput: kit-scheduler (Python, reference plugins) vs kube-scheduler",

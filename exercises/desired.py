@@ -26,7 +26,8 @@ def _expect(fn: Callable, desired: int, pods: list[Pod], create: int,
     def check() -> None:
         got = fn(desired, list(pods))
         assert isinstance(got, dict), f"return a dict like {want}, not {type(got).__name__}"
-        assert set(got) == {"create", "delete"}, f"the dict needs exactly the keys 'create' and 'delete', got {sorted(got)}"
+        assert set(got) == {"create", "delete"}, (f"the dict needs exactly the keys 'create' and "
+                                                  f"'delete', got {sorted(got)}")
         assert isinstance(got["create"], int), f"'create' must be an int, got {got['create']!r}"
         assert got["create"] == create, f"create {create} pods, not {got['create']}"
         deleted = sorted(got["delete"]) if isinstance(got["delete"], (list, tuple, set)) else got["delete"]

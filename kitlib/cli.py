@@ -104,9 +104,9 @@ def cmd_tools(args) -> int:
 
 def _build_images(targets: list[str]) -> None:
     from kitlib.cluster import course_images, nodeimage
+    from kitlib.cluster.dockerd import PrivateEngine
     from kitlib.cluster.providers.kind import use_engine
     from kitlib.progress import reporter
-    from kitlib.cluster.dockerd import PrivateEngine
     engine = PrivateEngine()
     was_running = engine.running()
     with reporter() as say:
@@ -125,6 +125,7 @@ def _build_images(targets: list[str]) -> None:
 def cmd_env(args) -> int:
     """Print shell exports that point kubectl at the kit's cluster (eval "$(kit env)")."""
     from shlex import quote
+
     from kitlib.cluster import KUBECACHEDIR_ENV, cluster_name, kubectl_cache_dir, tools
     from kitlib.cluster.base import ClusterDir
     cluster = ClusterDir(cluster_name(args.name))

@@ -9,8 +9,9 @@ says in one line what went wrong.
 Every check has a functional bound (it gives the controller N seconds to get there) and a
 time limit. Bounds cover only the controller's own work (how many pods, what status);
 pods becoming Ready is the kubelet's work and is waited for as a condition, so a slow or
-loaded cluster does not fail a correct controller; errors in ``reconcile`` (exceptions, infinite loops, wrong return values) end
-a check at once with the controller's description of the error.
+loaded cluster does not fail a correct controller; errors in ``reconcile`` (exceptions,
+infinite loops, wrong return values) end a check at once with the controller's description
+of the error.
 """
 from __future__ import annotations
 
@@ -21,11 +22,9 @@ from typing import TYPE_CHECKING
 
 from kubernetes.client.exceptions import ApiException
 
-from exercises.controller.harness import (KUBELET_READY_WAIT, Fatal, Harness, describe_writes,
-                                         explained, pods_text)
+from exercises.controller.harness import KUBELET_READY_WAIT, Fatal, Harness, describe_writes, explained, pods_text
 from kitlib.checks import Case, Summary, run_cases
-from kitlib.controller import (GROUP, PLURAL, VERSION, controller_of, install_crd, is_active,
-                               is_ready)
+from kitlib.controller import GROUP, PLURAL, VERSION, controller_of, install_crd, is_active, is_ready
 
 if TYPE_CHECKING:
     from kitlib.controller.counting import Write

@@ -12,9 +12,19 @@ from typing import TYPE_CHECKING, Callable
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kitlib.controller import (GROUP, PLURAL, VERSION, Controller, ControllerStopped,
-                               CountingApiClient, ExponentialBackoff, controller_of, is_active,
-                               is_ready, podset)
+from kitlib.controller import (
+    GROUP,
+    PLURAL,
+    VERSION,
+    Controller,
+    ControllerStopped,
+    CountingApiClient,
+    ExponentialBackoff,
+    controller_of,
+    is_active,
+    is_ready,
+    podset,
+)
 
 if TYPE_CHECKING:
     from kitlib.controller.counting import Write

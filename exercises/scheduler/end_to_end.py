@@ -9,7 +9,8 @@ import uuid
 
 from kubernetes import client
 
-from exercises.scheduler import reference, scenarios as S
+from exercises.scheduler import reference
+from exercises.scheduler import scenarios as S
 from exercises.scheduler.scenarios import as_json, copy_info
 from exercises.scheduler.stage import SCENARIO, e2e_workload
 from kitlib.checks import Case, describe_exception

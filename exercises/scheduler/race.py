@@ -13,6 +13,7 @@ from exercises.scheduler.scenarios import as_json
 from kitlib.scheduler import Framework, Scheduler
 from kitlib.scheduler.visual import utilization
 
+
 def race_workload(n: int, pool: str, scheduler: str) -> list[dict]:
     """``n`` pods of a few sizes, confined to one pool of nodes."""
     sizes = [("250m", "512Mi"), ("500m", "1Gi"), ("1", "1Gi"), ("100m", "2Gi"), (None, None)]

@@ -135,7 +135,7 @@ def create_nodes(api, nodes: list[dict], scenario: str, timeout: float = 60) -> 
             if exc.status != 409:
                 raise
             core.delete_node(name)
-            _wait(lambda: _gone(core, name), timeout, f"old node {name} to go")
+            _wait(lambda name=name: _gone(core, name), timeout, f"old node {name} to go")
             core.create_node(n)
         names.append(name)
     # a cordoned node also gets node.kubernetes.io/unschedulable:NoSchedule from the

@@ -6,10 +6,8 @@ tools that release and grade notebooks are ``kitlib.grading``; they read what th
     summary = run_cases("Q1", [Case("fits exactly", check_exact_fit, points=2)])
     assert summary.all_passed
 """
-from kitlib.checks.cases import (Case, CaseResult, CheckTimeout, Summary, describe_exception,
-                                 run_cases, time_limit)
-from kitlib.checks.namespace import (cleanup_exercise_namespace, exercise_namespace,
-                                     grading_namespace)
+from kitlib.checks.cases import Case, CaseResult, CheckTimeout, Summary, describe_exception, run_cases, time_limit
+from kitlib.checks.namespace import cleanup_exercise_namespace, exercise_namespace, grading_namespace
 
 __all__ = ["Case", "CaseResult", "CheckTimeout", "Summary", "describe_exception", "run_cases",
            "time_limit", "exercise_namespace", "cleanup_exercise_namespace", "grading_namespace"]

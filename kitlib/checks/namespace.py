@@ -30,7 +30,9 @@ def exercise_namespace(prefix: str = "exercise", api=None) -> str:
     if name:
         return name
     import uuid
+
     from kubernetes import client
+
     from kitlib.kube import api_client
     name = f"{prefix}-{uuid.uuid4().hex[:6]}"
     client.CoreV1Api(api or api_client()).create_namespace(

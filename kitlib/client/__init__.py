@@ -12,13 +12,13 @@ way client-go serves both kube-scheduler and the controllers in kube-controller-
 """
 import logging
 
-logging.getLogger("kitlib.client").addHandler(logging.NullHandler())   # quiet in notebooks
-
 from kitlib.client.events import EventRecorder
 from kitlib.client.informer import ADDED, DELETED, MODIFIED, Informer, Store, key_of
 from kitlib.client.ratelimit import ExponentialBackoff, TokenBucket
 from kitlib.client.rest import ApiError, Rest, WatchStream, collection_path
 from kitlib.client.workqueue import WorkQueue
+
+logging.getLogger("kitlib.client").addHandler(logging.NullHandler())   # quiet in notebooks
 
 __all__ = ["EventRecorder", "ADDED", "DELETED", "MODIFIED", "Informer", "Store", "key_of",
            "ExponentialBackoff", "TokenBucket", "ApiError", "Rest", "WatchStream",

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable
 
 from kitlib.cluster import docker, target
-from kitlib.cluster.interrupts import shielded, sigterm_interrupts
 from kitlib.cluster.base import ClusterDir, ClusterError, Provider, Status
+from kitlib.cluster.interrupts import shielded, sigterm_interrupts
 from kitlib.cluster.providers.existing import ExistingProvider
 from kitlib.cluster.providers.kind import KindProvider
 from kitlib.cluster.providers.kwok import KwokProvider

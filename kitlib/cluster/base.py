@@ -96,5 +96,5 @@ class Provider(ABC):
     def running(self) -> tuple[bool, str]:
         """Is the recorded cluster up? And a one-line detail."""
 
-    def preflight(self) -> None:
+    def preflight(self) -> None:  # noqa: B027 - optional hook: most providers need no check
         """Raise ClusterError early (before any work) if this provider cannot run here."""

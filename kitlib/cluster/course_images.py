@@ -68,7 +68,8 @@ def build(name: str, report: Report = print) -> str:
         else:
             rootfs = debian.rootfs_tar(load_versions().node_image["debian"], packages, report)
             link_or_copy(rootfs, ctx / "rootfs.tar")
-            start = "FROM scratch\nADD rootfs.tar /\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+            start = ("FROM scratch\nADD rootfs.tar /\n"
+                     "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n")
         docker.build(image, ctx, start + RUN_AS.get(short, ""),
                      labels={"org.opencontainers.image.description":
                              f"built by kitlib from Debian packages: {' '.join(packages)}"})

@@ -38,7 +38,7 @@ def pull(image: str, report: Report, timeout: float = 1200.0) -> None:
                               timeout=timeout)
     except subprocess.TimeoutExpired:
         raise ClusterError(f"pulling {image} took longer than {timeout:.0f}s; check the "
-                           "network, pull it by hand with `docker pull`, then `kit up` again")
+                           "network, pull it by hand with `docker pull`, then `kit up` again") from None
     if proc.returncode != 0:
         reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
         raise ClusterError(f"could not pull {image}: {reason}")

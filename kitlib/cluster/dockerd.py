@@ -82,7 +82,7 @@ def missing_capabilities(status_text: str | None = None, last_cap: int | None = 
         status_text = Path("/proc/self/status").read_text()
     if last_cap is None:
         last_cap = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
-    bnd = int(next(l for l in status_text.splitlines() if l.startswith("CapBnd:")).split()[1], 16)
+    bnd = int(next(line for line in status_text.splitlines() if line.startswith("CapBnd:")).split()[1], 16)
     return [CAP_NAMES[i] for i in range(min(last_cap + 1, len(CAP_NAMES))) if not bnd >> i & 1]
 
 

@@ -12,6 +12,7 @@ def probe(kubeconfig: Path, timeout: float = 3.0) -> tuple[bool, str]:
     if not Path(kubeconfig).is_file():
         return False, "no kubeconfig"
     from kubernetes import client
+
     from kitlib.kube import api_client
     try:
         api = api_client(kubeconfig)
@@ -54,6 +55,7 @@ def wait_ready(kubeconfig: Path, expected_nodes: int, timeout: float, report: Re
     kube-controller-manager hold their leader Leases, and the default ServiceAccount exists
     (so pods can be created and placed), reporting progress as it goes."""
     from kubernetes import client
+
     from kitlib.kube import api_client
     deadline = time.monotonic() + timeout
     started, last, state = time.monotonic(), 0.0, "waiting for the API server"

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kitlib.cluster.tools import BUILD_DIR, ToolGroup, go_binary, tool_groups
+from kitlib.cluster.tools import ToolGroup, go_binary, tool_groups
 
 # Dependencies whose required version the module proxy does not serve, each replaced by the
 # nearest version it does. flannel links its Tencent Cloud backend unconditionally; the kit

@@ -14,15 +14,14 @@ As a process: ``python -m kitlib.controller --reconcile module:function [--names
 """
 import logging
 
-logging.getLogger("kitlib.controller").addHandler(logging.NullHandler())   # quiet in notebooks
-
-from kitlib.controller.crd import (API_VERSION, CRD_NAME, GROUP, KIND, PLURAL, VERSION,
-                                   crd_manifest, install_crd, podset)
-from kitlib.controller.pods import controller_of, is_active, is_ready, matches
-from kitlib.controller.expectations import Expectations
-from kitlib.client import ExponentialBackoff, Informer, Store, WorkQueue   # the shared layer
+from kitlib.client import ExponentialBackoff, Informer, Store, WorkQueue  # the shared layer
 from kitlib.controller.counting import CountingApiClient
+from kitlib.controller.crd import API_VERSION, CRD_NAME, GROUP, KIND, PLURAL, VERSION, crd_manifest, install_crd, podset
+from kitlib.controller.expectations import Expectations
 from kitlib.controller.framework import Context, Controller, ControllerStopped, describe
+from kitlib.controller.pods import controller_of, is_active, is_ready, matches
+
+logging.getLogger("kitlib.controller").addHandler(logging.NullHandler())   # quiet in notebooks
 
 _started: dict = {}
 

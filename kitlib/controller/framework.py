@@ -28,8 +28,7 @@ from typing import Callable
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kitlib.client import (ExponentialBackoff, Informer, Store, WorkQueue, collection_path,
-                           key_of)
+from kitlib.client import ExponentialBackoff, Informer, Store, WorkQueue, collection_path, key_of
 from kitlib.controller.counting import CountingApiClient
 from kitlib.controller.crd import GROUP, KIND, PLURAL, VERSION
 from kitlib.controller.expectations import Expectations

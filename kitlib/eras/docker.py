@@ -8,7 +8,8 @@ from kitlib.cluster.docker import engine_answers
 from kitlib.eras import procs
 
 IMAGE = "busybox:1.36"
-SCRIPT = 'echo "pid $$"; echo "hostname $(hostname)"; echo "kernel $(uname -r)"; head -1 /etc/os-release 2>/dev/null || echo "os busybox"'
+SCRIPT = ('echo "pid $$"; echo "hostname $(hostname)"; echo "kernel $(uname -r)"; '
+          'head -1 /etc/os-release 2>/dev/null || echo "os busybox"')
 
 
 def available() -> tuple[bool, str]:

@@ -135,11 +135,11 @@ def boot_tiny_vm(image: vmimage.VmImage | None = None, memory_mb: int = 128,
         seconds = time.perf_counter() - started
         log.seek(0)
         text = ANSI.sub("", log.read().decode(errors="replace"))
-    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     seen = vmimage.parse_report(text)
     if seen is None:
         why = f"killed after {timeout:.0f} s" if seconds >= timeout else f"QEMU exited ({proc.returncode})"
-        panic = [l for l in lines[:-12] if "Kernel panic" in l][:1]    # above its call trace
+        panic = [line for line in lines[:-12] if "Kernel panic" in line][:1]    # above its call trace
         raise RuntimeError(f"the VM never reported back ({why}, accel={accel}); "
                            "last console lines:\n  " + "\n  ".join(panic + lines[-12:]))
     return Boot(seconds, peak, accel, seen["version"], lines[-1],

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import shutil
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,8 +91,8 @@ def kernel_environment(workdir: Path, extra: dict, cluster: str | None = None) -
     """The kernel's environment: the grader's, with a private HOME and working state, the
     grading flag, a fixed hash seed, the cluster to use, and the namespace/credentials from
     the sandbox."""
-    from kitlib.cluster.target import NAME_ENV
     from kitlib.checks.cases import GRADING_ENV
+    from kitlib.cluster.target import NAME_ENV
     from kitlib.paths import cache_dir
     home = Path(workdir) / "home"
     home.mkdir(parents=True, exist_ok=True)

@@ -136,7 +136,8 @@ async def _execute(nb, cwd: Path, env: dict, limits: Limits, pid_file: Path | No
     try:
         async with client.async_setup_kernel(env=env):
             provisioner = getattr(client.km, "provisioner", None)
-            kernel_pid = getattr(provisioner, "pid", None) or getattr(getattr(provisioner, "process", None), "pid", None)
+            kernel_pid = (getattr(provisioner, "pid", None)
+                          or getattr(getattr(provisioner, "process", None), "pid", None))
             if pid_file and kernel_pid:
                 pid_file.write_text(str(kernel_pid))
             count = 0

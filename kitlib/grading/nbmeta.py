@@ -193,7 +193,7 @@ def hidden_segments(source: str) -> list[tuple[bool, str]]:
     segments = []
     for inside, lines in parts:
         text = "\n".join(lines)
-        if any(l.strip() and not l.strip().startswith("#") for l in lines):
+        if any(line.strip() and not line.strip().startswith("#") for line in lines):
             segments.append((inside, text))
     try:
         for _, text in segments:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from kitlib.grading import nbmeta as m
 from kitlib.checks.cases import SUMMARY_MIME
+from kitlib.grading import nbmeta as m
 from kitlib.grading.execute import ERROR, NOT_RUN, OK, SKIPPED, TIMEOUT
 
 PASSED, PARTIAL, FAILED, NOT_RUN_STATUS, MANUAL = "passed", "partial", "failed", "not run", "manual"

@@ -12,11 +12,11 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from kitlib.grading import nbmeta as m
 from kitlib.checks.namespace import NAMESPACE_ENV
+from kitlib.grading import nbmeta as m
 from kitlib.grading.execute import Limits, run_notebook
 from kitlib.grading.feedback import question_lines
-from kitlib.grading.integrity import split_test_cells, Context
+from kitlib.grading.integrity import Context, split_test_cells
 from kitlib.grading.score import PASSED, score_notebook
 
 
@@ -38,8 +38,8 @@ def validate(path: Path, limits: Limits | None = None, report: Callable[[str], N
     ``cluster``: the kit's cluster to give it a namespace on (default: the default one)."""
     from kitlib.cluster import cluster_name
     from kitlib.cluster.health import probe
-    from kitlib.kube import kubeconfig_path
     from kitlib.grading.autograde import kernel_environment
+    from kitlib.kube import kubeconfig_path
     path = Path(path)
     original = m.read(path)
     edited = edited_cells(original)
@@ -55,9 +55,10 @@ def validate(path: Path, limits: Limits | None = None, report: Callable[[str], N
     with tempfile.TemporaryDirectory(prefix="kit-validate-") as scratch:
         extra = {}
         if use_cluster and probe(kubeconfig_path(cluster))[0]:
+            import uuid
+
             from kitlib.grading import sandbox
             from kitlib.kube import api_client
-            import uuid
             api, name = api_client(kubeconfig_path(cluster)), f"validate-{uuid.uuid4().hex[:8]}"
             sandbox.create_namespace(api, name)
             extra = {NAMESPACE_ENV: name}

@@ -6,7 +6,6 @@ import ipaddress
 
 from kubernetes import client
 
-
 # The ServiceAccount admission plugin adds a token volume (random suffix) to every
 # container; it is not part of the manifest, so the tables leave it out.
 ADMISSION_VOLUME = "kube-api-access-"

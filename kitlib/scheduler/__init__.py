@@ -21,10 +21,23 @@ Layout (kube-scheduler's names):
     scheduler.py   informers, scheduling loop, binding, events
     visual.py      per-node x per-plugin tables, utilization plots
 """
-from kitlib.scheduler.framework import (MAX_NODE_SCORE, Framework, FunctionPlugin, NodeInfo,
-                                        Result, Status, unresolvable, unschedulable)
-from kitlib.scheduler.plugins import (build_framework, default_framework, requirement_matches,
-                                      tolerates, tolerations_tolerate_taint)
+from kitlib.scheduler.framework import (
+                                        MAX_NODE_SCORE,
+                                        Framework,
+                                        FunctionPlugin,
+                                        NodeInfo,
+                                        Result,
+                                        Status,
+                                        unresolvable,
+                                        unschedulable,
+)
+from kitlib.scheduler.plugins import (
+                                        build_framework,
+                                        default_framework,
+                                        requirement_matches,
+                                        tolerates,
+                                        tolerations_tolerate_taint,
+)
 from kitlib.scheduler.resources import Resource, pod_requests
 from kitlib.scheduler.scheduler import SCHEDULER_NAME, Scheduler
 

@@ -15,7 +15,7 @@ Two views of a pod's requests (kube-scheduler keeps both):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, ROUND_CEILING
+from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
 
 DEFAULT_MILLI_CPU_REQUEST = 100                 # 0.1 core

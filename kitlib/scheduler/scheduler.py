@@ -30,8 +30,7 @@ import queue as queuelib
 import threading
 import time
 
-from kitlib.client import (DELETED, ApiError, EventRecorder, Informer, Rest, TokenBucket,
-                           key_of)
+from kitlib.client import DELETED, ApiError, EventRecorder, Informer, Rest, TokenBucket, key_of
 from kitlib.scheduler.cache import TERMINAL, Cache
 from kitlib.scheduler.framework import Framework, Result
 from kitlib.scheduler.queue import SchedulingQueue

@@ -135,7 +135,7 @@ def apiserver_identities(api: client.ApiClient) -> list[str]:
     instance, so an HA control plane would show several."""
     leases = client.CoordinationV1Api(api).list_namespaced_lease(
         "kube-system", label_selector="apiserver.kubernetes.io/identity=kube-apiserver").items
-    return sorted(l.metadata.name for l in leases)
+    return sorted(lease.metadata.name for lease in leases)
 
 
 def kubernetes_service(api: client.ApiClient) -> dict:

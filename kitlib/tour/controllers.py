@@ -120,6 +120,6 @@ def component_leases(api: client.ApiClient) -> list[dict]:
     """Leader-election leases in kube-system: kube-controller-manager and kube-scheduler
     hold one each; a cloud-controller-manager would hold its own."""
     leases = client.CoordinationV1Api(api).list_namespaced_lease("kube-system").items
-    return [{"lease": l.metadata.name, "holder": (l.spec.holder_identity or "").split("_")[0]}
-            for l in sorted(leases, key=lambda l: l.metadata.name)
-            if not l.metadata.name.startswith("apiserver-")]
+    return [{"lease": lease.metadata.name, "holder": (lease.spec.holder_identity or "").split("_")[0]}
+            for lease in sorted(leases, key=lambda x: x.metadata.name)
+            if not lease.metadata.name.startswith("apiserver-")]

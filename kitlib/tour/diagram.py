@@ -16,7 +16,8 @@ def _box(x, y, w, h, title, lines=(), fill="#e8f0fe", dashed=False, size=14) -> 
     dash = ' stroke-dasharray="6 4"' if dashed else ""
     parts = [f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="8" fill="{fill}" '
              f'stroke="#3b5998"{dash}/>',
-             f'<text x="{x + w / 2}" y="{y + 20}" text-anchor="middle" font-weight="bold" font-size="{size}">{escape(title)}</text>']
+             f'<text x="{x + w / 2}" y="{y + 20}" text-anchor="middle" font-weight="bold" '
+             f'font-size="{size}">{escape(title)}</text>']
     parts += [f'<text x="{x + w / 2}" y="{y + 38 + 16 * i}" text-anchor="middle" font-size="12">'
               f'{escape(line)}</text>' for i, line in enumerate(lines)]
     return "\n".join(parts)
@@ -77,6 +78,7 @@ def node_summaries(api: client.ApiClient) -> list[dict]:
 def live_diagram(api: client.ApiClient):
     """The diagram of this cluster, as an IPython SVG object (displays inline)."""
     from IPython.display import SVG
+
     from kitlib.tour.where import provider, running_components
     running = [c.replace("kwok-controller", "kwok") for c in running_components(api)]
     return SVG(architecture_svg(running, node_summaries(api), provider()))

@@ -21,13 +21,13 @@ def ready_condition(node) -> object | None:
 def lease_renewals(api: client.ApiClient) -> dict[str, dt.datetime]:
     """{node: renewTime of its Lease in kube-node-lease} — the kubelet's cheap heartbeat."""
     leases = client.CoordinationV1Api(api).list_namespaced_lease("kube-node-lease").items
-    return {l.metadata.name: l.spec.renew_time for l in leases}
+    return {lease.metadata.name: lease.spec.renew_time for lease in leases}
 
 
 def heartbeat_rows(api: client.ApiClient) -> list[dict]:
     """Per node: Ready, the last full status report and the last lease renewal."""
     leases = client.CoordinationV1Api(api).list_namespaced_lease("kube-node-lease").items
-    by_node = {l.metadata.name: l.spec for l in leases}
+    by_node = {lease.metadata.name: lease.spec for lease in leases}
     rows = []
     for node in sorted(client.CoreV1Api(api).list_node().items, key=lambda n: n.metadata.name):
         ready, lease = ready_condition(node), by_node.get(node.metadata.name)

@@ -6,9 +6,9 @@ import time
 import pytest
 import yaml
 from kubernetes import client
+from netutil import listening
 
 from kitlib.cluster.tools import binary_path
-from netutil import listening
 
 pytestmark = pytest.mark.cluster
 

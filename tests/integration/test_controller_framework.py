@@ -11,7 +11,7 @@ import time
 import pytest
 from kubernetes import client
 
-from kitlib.controller import (GROUP, PLURAL, VERSION, Controller, install_crd, podset)
+from kitlib.controller import GROUP, PLURAL, VERSION, Controller, install_crd, podset
 from kitlib.kube import temp_namespace, wait_for
 from kitlib.paths import REPO_DIR
 

@@ -3,8 +3,8 @@ controllers restore it."""
 import pytest
 from kubernetes import client
 
-from kitlib.desired import convergence as cv
 from kitlib import kube
+from kitlib.desired import convergence as cv
 
 pytestmark = pytest.mark.cluster
 

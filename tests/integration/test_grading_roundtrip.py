@@ -28,7 +28,7 @@ def hidden_snippets(source) -> list[str]:
     for cell in source.cells:
         for inside, part in m.split_regions(cell.source, m.BEGIN_HIDDEN, m.END_HIDDEN):
             if inside:
-                lines += [l.strip() for l in part[1:-1] if len(l.strip()) > 12]
+                lines += [line.strip() for line in part[1:-1] if len(line.strip()) > 12]
     return lines
 
 

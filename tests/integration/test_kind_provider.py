@@ -17,6 +17,7 @@ def engine_env():
     """An environment whose DOCKER_HOST reaches an engine: the one already answering, or
     the kit's private engine for this test session (stopped by the root conftest)."""
     import os
+
     from kitlib.cluster import ClusterError
     from kitlib.cluster.providers.kind import use_engine
     try:
@@ -37,7 +38,7 @@ def kit_env(engine_env, tmp_path):
 
 
 def test_engine_is_detected(engine_env, monkeypatch):
-    from kitlib.cluster import docker, choose_provider
+    from kitlib.cluster import choose_provider, docker
     monkeypatch.setenv("DOCKER_HOST", engine_env.get("DOCKER_HOST", ""))
     monkeypatch.delenv("KIT_PROVIDER", raising=False)
     ok, why = docker.engine_answers()

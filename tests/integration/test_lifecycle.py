@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from netutil import listening as listening_ports
 
 from kitlib import cluster
 from kitlib.cluster.base import ClusterDir
@@ -15,8 +16,6 @@ from kitlib.cluster.processes import processes_under
 pytestmark = pytest.mark.cluster
 NAME = "kit-life"
 
-
-from netutil import listening as listening_ports
 
 
 def test_up_twice_down_twice_leaves_nothing(capsys):

@@ -11,9 +11,9 @@ import pytest
 
 from exercises.scheduler import checks, reference, stage
 from exercises.scheduler import scenarios as S
+from kitlib.client import Rest
 from kitlib.kube import delete_namespace, wait_for
 from kitlib.scheduler import Scheduler
-from kitlib.client import Rest
 
 pytestmark = pytest.mark.cluster
 

@@ -38,7 +38,7 @@ def test_control_plane_runs_without_cloud_controller_manager(api):
     running = where.running_components(api)
     assert {"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"} <= set(running)
     assert "cloud-controller-manager" not in running
-    assert "cloud-controller-manager" not in {l["lease"] for l in controllers.component_leases(api)}
+    assert "cloud-controller-manager" not in {row["lease"] for row in controllers.component_leases(api)}
     assert len(apiserver.apiserver_identities(api)) == 1
 
 

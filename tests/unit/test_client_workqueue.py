@@ -17,7 +17,8 @@ class FakeClock:
 
 def test_a_key_queued_twice_is_processed_once():
     q = WorkQueue()
-    q.add("ns/a"); q.add("ns/a"); q.add("ns/b")
+    for key in ("ns/a", "ns/a", "ns/b"):
+        q.add(key)
     assert len(q) == 2
     assert [q.get(timeout=0), q.get(timeout=0)] == ["ns/a", "ns/b"]
     assert q.get(timeout=0) is None

@@ -5,8 +5,7 @@ import time
 import nbformat
 from kubernetes.client.exceptions import ApiException
 
-from kitlib.controller import (CRD_NAME, Expectations, controller_of, crd_manifest, is_active,
-                               is_ready, matches, podset)
+from kitlib.controller import CRD_NAME, Expectations, controller_of, crd_manifest, is_active, is_ready, matches, podset
 from kitlib.controller.counting import parse
 from kitlib.controller.framework import ReconcileTimeout, WrongReturn, describe
 from kitlib.paths import REPO_DIR

@@ -64,7 +64,8 @@ def test_limited_group_is_removed_with_its_processes():
     with cgroups.limited(cpu_cores=0.2) as group:
         dirs = list(group.dirs)
         assert dirs and all(d.is_dir() for d in dirs)
-        assert (dirs[0] / ("cpu.max" if (dirs[0] / "cpu.max").exists() else "cpu.cfs_quota_us")).read_text().split()[0] == "20000"
+        quota = dirs[0] / ("cpu.max" if (dirs[0] / "cpu.max").exists() else "cpu.cfs_quota_us")
+        assert quota.read_text().split()[0] == "20000"
         pid = os.fork()
         if pid == 0:            # a member that would outlive the block if not killed
             import time

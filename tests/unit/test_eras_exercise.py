@@ -29,7 +29,8 @@ def test_solution_passes_and_matches_the_cgroup_helper(reference):
 @pytest.mark.parametrize("wrong", [
     lambda limit: 50000,                                               # wrong type
     lambda limit: f"{int(limit.rstrip('m'))} 100000",                    # ignores units
-    lambda limit: "max 100000" if limit is None else f"{round(float(limit.rstrip('m')) / (1000 if limit.endswith('m') else 1) * 100000)} 100000",  # no minimum
+    lambda limit: "max 100000" if limit is None else  # no minimum
+    f"{round(float(limit.rstrip('m')) / (1000 if limit.endswith('m') else 1) * 100000)} 100000",
     lambda limit: (_ for _ in ()).throw(NotImplementedError()),
     lambda limit: exec("while True: pass"),                            # never returns
 ])

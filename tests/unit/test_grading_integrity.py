@@ -3,6 +3,7 @@ import copy
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from kitlib.grading import nbmeta as m
@@ -110,8 +111,10 @@ def test_solution_cell_turned_into_markdown_is_changed_back(source, released):
 def test_every_broken_fixture_prepares(source, released):
     for name, (nb, _, _) in submissions.broken_pure(released).items():
         prepared, _ = prepare(nb, source)
-        import nbformat
-        nbformat.validate(prepared)
+        try:
+            nbformat.validate(prepared)
+        except nbformat.ValidationError as exc:
+            pytest.fail(f"{name}: the prepared notebook is not valid: {exc}")
 
 
 def test_hidden_region_inside_a_block_runs_whole_and_hidden():

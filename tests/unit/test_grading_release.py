@@ -13,6 +13,7 @@ from kitlib.grading.release import graded_notebooks, release, release_notebook
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "grading"
 sys.path.insert(0, str(FIXTURES))
 from nbbuild import code, graded, md, notebook  # noqa: E402
+
 PURE = FIXTURES / "pure-exercise.ipynb"
 
 

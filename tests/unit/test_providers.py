@@ -265,6 +265,7 @@ def test_down_with_nothing_recorded_is_harmless(capsys):
 def test_processes_of_one_cluster_never_include_a_similarly_named_one(tmp_path):
     import subprocess
     import sys
+
     from kitlib.cluster.processes import processes_under, stop_all_under
     base = tmp_path / "clusters"
     (base / "kit").mkdir(parents=True)

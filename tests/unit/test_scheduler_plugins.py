@@ -23,7 +23,8 @@ def info(node, *pods):
 
 
 # ------------------------------------------------------------------ quantities and requests
-@pytest.mark.parametrize("text, milli", [("100m", 100), ("0.5", 500), ("2", 2000), ("1.0001", 1001), ("1e3", 1_000_000)])
+@pytest.mark.parametrize("text, milli", [("100m", 100), ("0.5", 500), ("2", 2000), ("1.0001", 1001),
+                                         ("1e3", 1_000_000)])
 def test_cpu_quantities(text, milli):
     assert milli_value(text) == milli
 

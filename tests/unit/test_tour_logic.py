@@ -5,7 +5,7 @@ import json
 import pytest
 import yaml
 
-from kitlib.tour import apiserver, diagram, etcd, controllers, nodes
+from kitlib.tour import apiserver, controllers, diagram, etcd, nodes
 
 
 def test_prefix_range_end_increments_last_byte():

@@ -1,8 +1,8 @@
 """The version table is the one source of truth: everything else must agree with it."""
 import re
-import tomllib
 
 import pytest
+import tomllib
 import yaml
 
 from kitlib.cluster import versions

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from kitlib.cluster.base import ClusterError, Provider, Record
-from kitlib.cluster.processes import stop_all_under
 from kitlib.cluster.health import probe
+from kitlib.cluster.processes import stop_all_under
 from kitlib.cluster.target import CONTEXT_ENV, KUBECONFIG_ENV
 
 

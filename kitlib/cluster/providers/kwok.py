@@ -140,9 +140,10 @@ class KwokProvider(Provider):
         return target
 
     def _create_nodes(self) -> None:
-        from kitlib.kube import api_client
         from kubernetes import client
         from kubernetes.client.exceptions import ApiException
+
+        from kitlib.kube import api_client
         text = string.Template((KWOK_DIR / "nodes.yaml").read_text()).substitute(
             cluster=self.cluster.name)
         core = client.CoreV1Api(api_client(self.cluster.kubeconfig))

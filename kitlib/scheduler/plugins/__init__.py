@@ -13,8 +13,12 @@ NodeAffinity 2, NodeResourcesFit/LeastAllocated 1, BalancedAllocation 1).
 from __future__ import annotations
 
 from kitlib.scheduler.framework import Framework
-from kitlib.scheduler.plugins.helpers import (default_normalize_score, requirement_matches,
-                                              tolerates, tolerations_tolerate_taint)
+from kitlib.scheduler.plugins.helpers import (
+    default_normalize_score,
+    requirement_matches,
+    tolerates,
+    tolerations_tolerate_taint,
+)
 from kitlib.scheduler.plugins.nodeaffinity import PreferredNodeAffinity
 
 FILTER_ORDER = ("NodeUnschedulable", "TaintToleration", "NodeAffinity", "NodeResourcesFit")

@@ -7,8 +7,7 @@ best node gets 100. A term's expressions are ANDed; an empty term matches nothin
 from __future__ import annotations
 
 from kitlib.scheduler.framework import NodeInfo
-from kitlib.scheduler.plugins.helpers import (default_normalize_score, field_requirement_matches,
-                                              requirement_matches)
+from kitlib.scheduler.plugins.helpers import default_normalize_score, field_requirement_matches, requirement_matches
 
 NAME = "NodeAffinity"
 
