@@ -297,12 +297,17 @@ ROBUSTNESS_HIDDEN = [
 ALL = BASICS + ROBUSTNESS + ROBUSTNESS_HIDDEN
 
 
-def _run(title, table, reconcile, api=None, show=True, only=None) -> Summary:
+def _run(title, table, reconcile, api=None, show=True, only=None, out_of=None) -> Summary:
     from kitlib.kube import api_client
     api = api or api_client()
     install_crd(api)
     table = [row for row in table if only is None or row[1] in only or row[0] in only]
-    return run_cases(title, _cases(api, reconcile, table), show=show)
+    return run_cases(title, _cases(api, reconcile, table), show=show,
+                     out_of=out_of if only is None else None)
+
+
+def points(table) -> float:
+    return sum(row[2] for row in table)
 
 
 def basics(reconcile, api=None, show=True, only=None) -> Summary:
@@ -310,7 +315,8 @@ def basics(reconcile, api=None, show=True, only=None) -> Summary:
 
 
 def robustness(reconcile, api=None, show=True, only=None) -> Summary:
-    return _run("Q2 PodSet controller: robustness", ROBUSTNESS, reconcile, api, show, only)
+    return _run("Q2 PodSet controller: robustness", ROBUSTNESS, reconcile, api, show, only,
+                out_of=points(ROBUSTNESS + ROBUSTNESS_HIDDEN))
 
 
 def robustness_hidden(reconcile, api=None, show=True, only=None) -> Summary:

@@ -84,6 +84,7 @@ class CaseResult:
 class Summary:
     title: str
     results: list[CaseResult] = field(default_factory=list)
+    out_of: float | None = None    # what the question is worth in the gradebook
 
     @property
     def points(self) -> float:
@@ -101,10 +102,18 @@ class Summary:
     def failures(self) -> list[CaseResult]:
         return [r for r in self.results if not r.passed]
 
+    @property
+    def undecided(self) -> float:
+        """Points of the question that checks not run here (the hidden ones) decide."""
+        return max(0.0, (self.out_of or 0) - self.max_points)
+
     def render(self, show_hidden_details: bool = True) -> str:
         head = f"{self.title}: {_fmt(self.points)}/{_fmt(self.max_points)} points"
         if self.all_passed:
             head += " — all checks pass"
+        if self.undecided:
+            head += (f"; {_fmt(self.undecided)} more of its {_fmt(self.out_of)} points are "
+                     "decided by hidden checks when it is graded")
         return "\n".join([head, *(r.line(show_hidden_details) for r in self.results)])
 
     def __str__(self) -> str:
@@ -171,9 +180,13 @@ def _publish(summary: Summary) -> None:
         display({SUMMARY_MIME: summary_record(summary)}, raw=True)
 
 
-def run_cases(title: str, cases: list[Case], show: bool = True) -> Summary:
-    """Run every case (a failure never stops the rest), print the summary, return it."""
-    summary = Summary(title, [run_case(c) for c in cases])
+def run_cases(title: str, cases: list[Case], show: bool = True,
+              out_of: float | None = None) -> Summary:
+    """Run every case (a failure never stops the rest), print the summary, return it.
+    ``out_of``: the question's points in the gradebook, when hidden checks (not run in a
+    learner's copy) decide part of them; the summary then says how many are still open.
+    Case points are gradebook points: a question's public and hidden cases add up to it."""
+    summary = Summary(title, [run_case(c) for c in cases], out_of)
     if show:
         print(summary.render())
     _publish(summary)
