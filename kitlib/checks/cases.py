@@ -14,6 +14,7 @@ all turn into a failed case with a one-line reason.
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import threading
 import traceback
@@ -122,6 +123,15 @@ class Summary:
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+_HEADER = re.compile(r"^(?P<title>\S.*?): (?P<points>[\d.]+)/(?P<max>[\d.]+) points", re.M)
+
+
+def shown_scores(text: str) -> list[tuple[str, float, float]]:
+    """(title, points, max points) of every summary ``render`` printed into ``text``: how
+    ``kit progress`` reads a learner's last check run from a saved notebook."""
+    return [(m["title"], float(m["points"]), float(m["max"])) for m in _HEADER.finditer(text)]
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -3,8 +3,10 @@ chapter, reset one exercise, or open JupyterLab on it."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
+from dataclasses import asdict
 from pathlib import Path
 
 from kitlib.errors import UsageError
@@ -47,6 +49,26 @@ def cmd_workspace(args) -> int:
     return 0
 
 
+def cmd_progress(args) -> int:
+    from kitlib.kube import table
+    from kitlib.learner import progress
+    folder = Path(args.path or default_workspace())
+    if not folder.is_dir():
+        raise UsageError(f"no workspace at {folder}: `kit workspace` makes it")
+    rows = progress.progress(folder)
+    if args.json:
+        print(json.dumps([asdict(r) for r in rows], indent=2))
+    else:
+        print(table(progress.table(rows)) if rows else f"no chapters in {folder}")
+        shown = sum(r.points for r in rows)
+        print(f"\n{shown:g} of {sum(r.worth for r in rows):g} points shown by your last check runs; "
+              f"{sum(r.status == progress.NOT_RUN for r in rows)} questions not run yet")
+    if args.plot:
+        progress.plot(rows).savefig(args.plot)
+        print(f"chart: {args.plot}")
+    return 0
+
+
 def _report(ws, result) -> None:
     print(f"workspace: {ws.root}")
     if result.added:
@@ -73,3 +95,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --lab: open the course sources (chapters/, solutions filled in)")
     p.add_argument("--headless", action="store_true", help="with --lab: do not open a browser")
     p.set_defaults(func=cmd_workspace)
+
+    p = sub.add_parser("progress", help="what your last check runs scored, per chapter and "
+                       "question (from your workspace's saved notebooks)")
+    p.add_argument("--path", help="the workspace folder (default: as for `kit workspace`)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--plot", metavar="FILE.png", help="also draw a chart into FILE.png")
+    p.set_defaults(func=cmd_progress)

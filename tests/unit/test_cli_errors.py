@@ -68,6 +68,8 @@ CASES = [
     (["validate", "not-a-notebook.ipynb"], "not-a-notebook.ipynb is not a Jupyter notebook"),
     (["validate", "folder.ipynb"], "folder.ipynb is a directory"),
     (["validate", str(PURE), "--cell-timeout", "-1"], "--cell-timeout: -1 must be greater than 0"),
+    (["progress", "--path", "missing"], "no workspace at missing: `kit workspace` makes it"),
+    (["progress", "--plot"], "argument --plot: expected one argument"),
     (["workspace", "--path", "a-file"], "--path a-file is a file; give a folder"),
     (["workspace", "--path", "ws", "--fresh", "99"], "no single chapter '99'; the chapters are: 00-setup"),
     (["workspace", "--path", "ws", "--reset", "06"], "argument --reset: expected 2 arguments"),
@@ -93,7 +95,7 @@ def test_bad_input_is_one_line_and_exit_2(files, capsys, argv, says):
 def test_every_command_is_covered():
     commands = {action.dest for action in cli.build_parser()._subparsers._group_actions[0]._choices_actions}
     assert commands == {"up", "down", "status", "doctor", "tools", "env", "release", "grade", "validate",
-                        "workspace"}
+                        "workspace", "progress"}
     assert commands <= {argv[0] for argv, _ in CASES}
 
 
