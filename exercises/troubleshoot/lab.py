@@ -81,7 +81,10 @@ def _shows(api: client.ApiClient, namespace: str, w: Workload) -> bool:
         status = look.container_status(pods[0])
         return status["reason"] in ("ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff") \
             or status["restarts"] > 0
-    return all(look.ready(p) for p in pods)
+    if not all(look.ready(p) for p in pods):
+        return False
+    # its Service lists the ready pods (unless its fault is selecting none)
+    return w.symptom == "no-endpoints" or look.endpoints(api, namespace, w.name)["ready endpoints"] != "(none)"
 
 
 def break_namespace(api: client.ApiClient, namespace: str, seed: int, provider: str,
