@@ -88,7 +88,8 @@ def shows_fault(api, namespace: str, name: str, provider: str) -> bool:
         return p.status.phase == "Running"
     status = look.container_status(p)
     return {"bad-image": status["reason"] == "ImagePullBackOff",
-            "crasher": status["reason"] == "CrashLoopBackOff" and status["restarts"] >= 2,
+            # between two restarts the kubelet reports CrashLoopBackOff or the last exit
+            "crasher": status["restarts"] >= 2 and status["last ended"].startswith("Error"),
             "hungry": status["reason"].startswith("OOMKilled"),
             "not-ready": p.status.phase == "Running" and not look.ready(p),
             "not-alive": status["restarts"] >= 1,
