@@ -57,6 +57,12 @@ def problems(api: client.ApiClient, lab: Lab, w: Workload) -> list[str]:
         found.append(f"Deployment {name}: {st.available_replicas or 0}/{w.replicas} pods available"
                      f"{detail}")
         return found                 # the Service cannot have endpoints before the pods
+    # A container that exits at once is Ready for a moment between restarts: a pod that
+    # has restarted is not healthy, however it looks right now (these pods have no probes).
+    restarted = [(p.metadata.name, look.container_status(p)["restarts"]) for p in pods
+                 if look.container_status(p)["restarts"]]
+    if restarted:
+        return [f"Deployment {name}: pod {pod} has restarted {n} times" for pod, n in restarted]
     served = look.endpoints(api, ns, name)["ready endpoints"]
     mine = {p.metadata.name for p in pods}
     if served == "(none)":
