@@ -59,10 +59,10 @@ def problems(api: client.ApiClient, lab: Lab, w: Workload) -> list[str]:
         return found                 # the Service cannot have endpoints before the pods
     # A container that exits at once is Ready for a moment between restarts: a pod that
     # has restarted is not healthy, however it looks right now (these pods have no probes).
-    restarted = [(p.metadata.name, look.container_status(p)["restarts"]) for p in pods
-                 if look.container_status(p)["restarts"]]
-    if restarted:
-        return [f"Deployment {name}: pod {pod} has restarted {n} times" for pod, n in restarted]
+    restarts = {p.metadata.name: look.container_status(p)["restarts"] for p in pods}
+    if any(restarts.values()):
+        return [f"Deployment {name}: pod {pod} has restarted {n} times"
+                for pod, n in restarts.items() if n]
     served = look.endpoints(api, ns, name)["ready endpoints"]
     mine = {p.metadata.name for p in pods}
     if served == "(none)":

@@ -3,6 +3,10 @@ Only the course images are used (there is no registry); the image that cannot be
 names a loopback registry that refuses connections inside the node."""
 from __future__ import annotations
 
+from kubernetes import client
+
+from kitlib.troubleshoot import look
+
 UNPULLABLE = "127.0.0.1:9/kit/missing:1.0"     # connection refused: nothing leaves the machine
 BUSYBOX, NGINX = "busybox:1.36", "nginx:1.27"
 
@@ -79,8 +83,6 @@ def shop_services() -> list[dict]:
 def shows_fault(api, namespace: str, name: str, provider: str) -> bool:
     """Has pod ``name`` reached the state the chapter talks about? (Docker-free: the
     simulated kubelet reports every scheduled pod Running and Ready.)"""
-    from kubernetes import client
-    from kitlib.troubleshoot import look
     p = client.CoreV1Api(api).read_namespaced_pod(name, namespace)
     if not p.spec.node_name:
         return bool(look.scheduling_message(api, namespace, name))
