@@ -49,9 +49,16 @@ def fail_node(api: client.ApiClient, node: str, namespace: str, app: str, replic
               say=print, timeout: float = 300) -> list[dict]:
     """Freeze ``node`` and watch until all ``replicas`` pods of ``app`` run elsewhere;
     return each distinct state seen, with the seconds since the node stopped."""
-    core = client.CoreV1Api(api)
     _docker("pause", node)
     say(f"froze {node}: its kubelet can no longer report (docker pause)")
+    return watch_pods_move(api, node, namespace, app, replicas, say, timeout)
+
+
+def watch_pods_move(api: client.ApiClient, node: str, namespace: str, app: str, replicas: int,
+                    say=print, timeout: float = 300) -> list[dict]:
+    """Watch a failing ``node`` until it is tainted unreachable and all ``replicas`` pods of
+    ``app`` run elsewhere; return each distinct state seen, with the seconds since the start."""
+    core = client.CoreV1Api(api)
     started, timeline = time.monotonic(), []
     while True:
         state = _state(core, node, namespace, app)
@@ -67,9 +74,16 @@ def fail_node(api: client.ApiClient, node: str, namespace: str, app: str, replic
 
 def restore_node(api: client.ApiClient, node: str, say=print, timeout: float = 180) -> float:
     """Unfreeze ``node``; wait until it is Ready and untainted. Returns the seconds taken."""
-    core = client.CoreV1Api(api)
     started = time.monotonic()
     _docker("unpause", node)
+    wait_healthy(api, node, timeout)
+    say(f"{node} is back: Ready, taints lifted")
+    return time.monotonic() - started
+
+
+def wait_healthy(api: client.ApiClient, node: str, timeout: float = 180) -> None:
+    """Wait until ``node`` is Ready and carries no unreachable/not-ready taint."""
+    core = client.CoreV1Api(api)
 
     def healthy():
         n = core.read_node(node)
@@ -77,8 +91,6 @@ def restore_node(api: client.ApiClient, node: str, say=print, timeout: float = 1
         taints = [t.key for t in n.spec.taints or [] if t.key in (UNREACHABLE, NOT_READY)]
         return ready is not None and ready.status == "True" and not taints
     wait_for(healthy, timeout=timeout, interval=1, what=f"{node} Ready and untainted")
-    say(f"{node} is back: Ready, taints lifted")
-    return time.monotonic() - started
 
 
 def is_frozen(node: str) -> bool:

@@ -132,18 +132,20 @@ def service_rules(iptables_save: str, namespace: str, service: str) -> list[str]
 
 
 # ------------------------------------------------------------------ resources (S24)
-def pod_requests(pod) -> tuple[float, float]:
-    """(cpu cores, memory bytes) a pod requests: the sum over its containers."""
+def pod_requests(pod, field: str = "requests") -> tuple[float, float]:
+    """(cpu cores, memory bytes) a pod requests (or, with ``field="limits"``, is limited
+    to): the sum over its containers."""
     cpu = mem = 0.0
     for c in pod.spec.containers:
-        req = (c.resources.requests if c.resources else None) or {}
+        req = (getattr(c.resources, field) if c.resources else None) or {}
         cpu += float(parse_quantity(req.get("cpu", "0")))
         mem += float(parse_quantity(req.get("memory", "0")))
     return cpu, mem
 
 
-def allocation_rows(api: client.ApiClient) -> list[dict]:
-    """Per node: allocatable CPU/memory and what the pods bound to it request in total."""
+def allocation_rows(api: client.ApiClient, limits: bool = False) -> list[dict]:
+    """Per node: allocatable CPU/memory and what the pods bound to it request in total
+    (with ``limits``, also the sum of their limits: what ``kubectl describe node`` shows)."""
     core = client.CoreV1Api(api)
     pods = [p for p in core.list_pod_for_all_namespaces().items
             if p.spec.node_name and p.status.phase not in ("Succeeded", "Failed")]
@@ -158,4 +160,9 @@ def allocation_rows(api: client.ApiClient) -> list[dict]:
                      "CPU requested/allocatable": f"{cpu * 1000:.0f}m / {acpu * 1000:.0f}m",
                      "memory requested/allocatable": f"{mem / 2**20:.0f}Mi / {amem / 2**20:.0f}Mi",
                      "CPU requested %": round(100 * cpu / acpu) if acpu else 0})
+        if limits:
+            lcpu = sum(pod_requests(p, "limits")[0] for p in mine)
+            lmem = sum(pod_requests(p, "limits")[1] for p in mine)
+            rows[-1].update({"CPU limits": f"{lcpu * 1000:.0f}m",
+                             "memory limits": f"{lmem / 2**20:.0f}Mi"})
     return rows

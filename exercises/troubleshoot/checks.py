@@ -1,0 +1,119 @@
+"""Checks for chapter 7's lab: one case per fault (points each), on what the API shows.
+Feedback names what is still broken — never how to repair it. A workload counts as
+repaired when it is the very Deployment and Service the kit created (same UIDs), asks for
+the replicas the kit asked for, has rolled out completely with every pod available, and its
+Service sends traffic to those pods on a port their container listens on."""
+from __future__ import annotations
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from exercises.troubleshoot.lab import Lab, Workload
+from kitlib.checks import Case, Summary, run_cases
+from kitlib.kube import wait_for
+from kitlib.troubleshoot import look
+
+POINTS_PER_FAULT = 2
+
+
+def problems(api: client.ApiClient, lab: Lab, w: Workload) -> list[str]:
+    """What is wrong with one workload now (empty: healthy)."""
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+    ns, name = lab.namespace, w.name
+    try:
+        dep = apps.read_namespaced_deployment(name, ns)
+    except ApiException as exc:
+        if exc.status == 404:
+            return [f"Deployment {name} is gone"]
+        raise
+    try:
+        svc = core.read_namespaced_service(name, ns)
+    except ApiException as exc:
+        if exc.status == 404:
+            return [f"Service {name} is gone"]
+        raise
+    found = []
+    if dep.metadata.uid != w.deployment_uid:
+        found.append(f"Deployment {name} is not the one the kit created (it was deleted)")
+    if svc.metadata.uid != w.service_uid:
+        found.append(f"Service {name} is not the one the kit created (it was deleted)")
+    if dep.spec.replicas != w.replicas:
+        found.append(f"Deployment {name} asks for {dep.spec.replicas} replicas, the workload needs {w.replicas}")
+    if found:
+        return found
+    st = dep.status
+    pods = [p for p in core.list_namespaced_pod(ns, label_selector=f"app={name}").items
+            if not p.metadata.deletion_timestamp]
+    rolled_out = ((st.observed_generation or 0) >= dep.metadata.generation
+                  and (st.updated_replicas or 0) == w.replicas == (st.available_replicas or 0)
+                  and not st.unavailable_replicas and len(pods) == w.replicas)
+    if not rolled_out:
+        stuck = [p for p in pods if not look.ready(p)]
+        detail = ""
+        if stuck:
+            p = stuck[0]
+            why = look.container_status(p)["reason"] or ("not scheduled" if not p.spec.node_name else "not ready")
+            detail = f" (pod {p.metadata.name}: {p.status.phase}, {why})"
+        found.append(f"Deployment {name}: {st.available_replicas or 0}/{w.replicas} pods available"
+                     f"{detail}")
+        return found                 # the Service cannot have endpoints before the pods
+    # A container that exits at once is Ready for a moment between restarts: a pod that
+    # has restarted is not healthy, however it looks right now (these pods have no probes).
+    restarts = {p.metadata.name: look.container_status(p)["restarts"] for p in pods}
+    if any(restarts.values()):
+        return [f"Deployment {name}: pod {pod} has restarted {n} times"
+                for pod, n in restarts.items() if n]
+    served = look.endpoints(api, ns, name)["ready endpoints"]
+    mine = {p.metadata.name for p in pods}
+    if served == "(none)":
+        found.append(f"Service {name} has no ready endpoints")
+    elif not set(served) <= mine or not mine & set(served):
+        found.append(f"Service {name} sends traffic to pods that are not {name}'s")
+    target = svc.spec.ports[0].target_port
+    template_ports = {p.container_port: p.name for c in dep.spec.template.spec.containers
+                      for p in c.ports or []}
+    if target not in template_ports and target not in template_ports.values():
+        found.append(f"Service {name}: nothing in {name}'s pods listens on port {target}")
+    return found
+
+
+def settle(api: client.ApiClient, lab: Lab, timeout: float = 90, say=print) -> None:
+    """Give repairs time to roll out: wait until every workload is healthy, or ``timeout``
+    (no failure here; the cases report what is still wrong)."""
+    say("waiting for the workloads to settle …")
+    try:
+        wait_for(lambda: not any(problems(api, lab, w) for w in lab.workloads),
+                 timeout=timeout, interval=2, what="every workload healthy")
+    except TimeoutError:
+        pass
+
+
+def _healthy(api: client.ApiClient, lab: Lab, w: Workload):
+    def check():
+        found = problems(api, lab, w)
+        assert not found, "; ".join(found)
+    return check
+
+
+def public(api: client.ApiClient, lab: Lab, settle_timeout: float = 90) -> Summary:
+    """One case per broken workload (POINTS_PER_FAULT each)."""
+    settle(api, lab, settle_timeout)
+    return run_cases("Lab: repair the namespace", [
+        Case(f"workload {w.name} works again", _healthy(api, lab, w), points=POINTS_PER_FAULT)
+        for w in lab.broken])
+
+
+def _untouched(api: client.ApiClient, lab: Lab, w: Workload):
+    def check():
+        found = problems(api, lab, w)
+        assert not found, "; ".join(found)
+        generation = client.AppsV1Api(api).read_namespaced_deployment(w.name, lab.namespace).metadata.generation
+        assert generation == w.generation, f"Deployment {w.name} was healthy and has been changed"
+    return check
+
+
+def hidden(api: client.ApiClient, lab: Lab) -> Summary:
+    """The workload that was never broken still works and was left alone."""
+    return run_cases("Lab: hidden checks", [
+        Case(f"workload {w.name} left working", _untouched(api, lab, w), points=2, hidden=True)
+        for w in lab.healthy])
