@@ -103,7 +103,7 @@ def break_namespace(api: client.ApiClient, namespace: str, seed: int, provider: 
                                       deployment["spec"]["replicas"]))
     say(f"created {len(lab.workloads)} workloads in {namespace}; waiting for the damage to show")
     for w in lab.workloads:
-        wait_for(lambda: _shows(api, namespace, w), timeout=timeout, interval=1,
+        wait_for(lambda w=w: _shows(api, namespace, w), timeout=timeout, interval=1,
                  what=f"workload {w.name} to settle")
         dep = apps.read_namespaced_deployment(w.name, namespace)
         w.deployment_uid, w.generation = dep.metadata.uid, dep.metadata.generation

@@ -5,7 +5,8 @@ import pytest
 from kubernetes import client
 
 from exercises.solutions import solution
-from exercises.troubleshoot import checks, faults, lab as troubleshoot_lab
+from exercises.troubleshoot import checks, faults
+from exercises.troubleshoot import lab as troubleshoot_lab
 from kitlib import cluster
 from kitlib.kube import apply, delete_namespace, new_namespace, wait_for
 from kitlib.troubleshoot import look
@@ -54,7 +55,7 @@ def test_deleting_and_recreating_earns_nothing(api, lab):
         apps.delete_namespaced_deployment(w.name, lab.namespace)
         core.delete_namespaced_service(w.name, lab.namespace)
     for w in lab.broken:
-        wait_for(lambda: not apps.list_namespaced_deployment(
+        wait_for(lambda w=w: not apps.list_namespaced_deployment(
             lab.namespace, field_selector=f"metadata.name={w.name}").items, what="deleted")
         apply(api, list(faults.workload(w.name)), namespace=lab.namespace)   # healthy copies
     summary = checks.public(api, lab, settle_timeout=QUICK)
