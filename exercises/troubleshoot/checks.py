@@ -20,18 +20,16 @@ def problems(api: client.ApiClient, lab: Lab, w: Workload) -> list[str]:
     """What is wrong with one workload now (empty: healthy)."""
     apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
     ns, name = lab.namespace, w.name
-    try:
-        dep = apps.read_namespaced_deployment(name, ns)
-    except ApiException as exc:
-        if exc.status == 404:
-            return [f"Deployment {name} is gone"]
-        raise
-    try:
-        svc = core.read_namespaced_service(name, ns)
-    except ApiException as exc:
-        if exc.status == 404:
-            return [f"Service {name} is gone"]
-        raise
+    read = {"Deployment": apps.read_namespaced_deployment, "Service": core.read_namespaced_service}
+    objects = {}
+    for kind, reader in read.items():
+        try:
+            objects[kind] = reader(name, ns)
+        except ApiException as exc:
+            if exc.status == 404:
+                return [f"{kind} {name} is gone"]
+            raise
+    dep, svc = objects["Deployment"], objects["Service"]
     found = []
     if dep.metadata.uid != w.deployment_uid:
         found.append(f"Deployment {name} is not the one the kit created (it was deleted)")

@@ -91,16 +91,17 @@ class Workspace:
         manifest, result = self._manifest(), SyncResult()
         for source in self.chapters():
             student = self.student_copy(source)
+            current = digest(student)
             target = self.root / source.name
             self._copy_support(source)
             if not target.exists():
                 _write(student, target)
-                manifest[source.name] = digest(student)
+                manifest[source.name] = current
                 result.added.append(source.stem)
-            elif manifest.get(source.name) not in (None, digest(student)):
+            elif manifest.get(source.name) not in (None, current):
                 result.changed.append(source.stem)
             else:
-                manifest.setdefault(source.name, digest(student))
+                manifest.setdefault(source.name, current)
                 result.kept.append(source.stem)
         self._save_manifest(manifest)
         return result
@@ -130,7 +131,8 @@ class Workspace:
         target = self.root / source.name
         if not target.exists():
             raise WorkspaceError(f"{target} does not exist: run `kit workspace` to create it")
-        starting = m.by_grade_id(self.student_copy(source))
+        released = self.student_copy(source)
+        starting = m.by_grade_id(released)
         if grade_id not in starting:
             ids = ", ".join(g for g, c in starting.items() if m.is_solution(c)) or "none"
             raise WorkspaceError(f"{source.stem} has no exercise {grade_id!r}; its exercises: {ids}")
@@ -149,7 +151,7 @@ class Workspace:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         else:                    # the learner deleted it: put it back after its neighbour
-            original = self.student_copy(source).cells
+            original = released.cells
             at = [m.grade_id(c) for c in original].index(grade_id)
             before = original[at - 1].get("id") if at else None
             ids = [c.get("id") for c in mine.cells]
