@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,35 +86,18 @@ def graded_path(out: Path, student: str, notebook: str) -> Path:
     return Path(out) / "autograded" / safe_part(student) / Path(notebook).name
 
 
-def kernel_environment(workdir: Path, extra: dict, cluster: str | None = None) -> dict:
-    """The kernel's environment: the grader's, with a private HOME and working state, the
-    grading flag, a fixed hash seed, the cluster to use, and the namespace/credentials from
-    the sandbox."""
-    from kitlib.checks.cases import GRADING_ENV
-    from kitlib.cluster.target import NAME_ENV
-    from kitlib.paths import cache_dir
-    home = Path(workdir) / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    for name in ("KIT_NAMESPACE", "JPY_PARENT_PID", "MPLBACKEND"):
-        env.pop(name, None)
-    env.update({"HOME": str(home), "KIT_CACHE_DIR": str(cache_dir()), GRADING_ENV: "1",
-                "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-                "IPYTHONDIR": str(home / ".ipython"), "MPLCONFIGDIR": str(home / ".matplotlib")})
-    if cluster:
-        env[NAME_ENV] = cluster
-    env.update(extra)
-    return env
-
-
-def _copy_support(source: Path, into: Path) -> None:
-    support = source.with_suffix("")
-    if support.is_dir():
-        shutil.copytree(support, into / support.name, dirs_exist_ok=True)
+def _cluster_plan(job: Job, opts: Options, source) -> str:
+    """none | throwaway (a Docker-free cluster made for this submission alone) | shared
+    (a namespace on the cluster the instructor named)."""
+    if not opts.use_cluster or not uses_cluster(source):
+        return "none"
+    return "shared" if job.cluster else "throwaway"
 
 
 def grade(job: Job) -> SubmissionReport:
     """Grade ``job.submission``; write its feedback and graded notebook; return the report."""
+    from kitlib.grading.answers import checks_in_learner_kernel, route_test_cells
+    from kitlib.grading.sandbox_run import SubmissionRun
     opts = Options(**job.options)
     source_path, sub_path = Path(job.source), Path(job.submission)
     out, workdir = Path(job.out), Path(job.workdir)
@@ -129,31 +111,21 @@ def grade(job: Job) -> SubmissionReport:
         return finish(report, out, opts.feedback_format)
     released = release_notebook(source)
     nb, report.notes = prepare(submission, source, released)
-    run_dir = workdir / "run"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    _copy_support(source_path, run_dir)
-    extra = {}
-    api = ns = None
+    legacy = checks_in_learner_kernel(source)
+    if not legacy:
+        route_test_cells(nb, source)
+    run = SubmissionRun(job, opts, workdir, _cluster_plan(job, opts, source),
+                        separate_checker=not legacy, content=raw)
     try:
-        if opts.use_cluster:
-            from kitlib.grading import sandbox
-            from kitlib.kube import api_client, kubeconfig_path
-            kubeconfig = kubeconfig_path(job.cluster)
-            api = api_client(kubeconfig)
-            ns = sandbox.namespace_name(job.student, source_path.stem, raw)
-            ctx = sandbox.submission_namespace(api, ns, workdir,
-                                               effective_isolation(opts.isolation, source),
-                                               admin_kubeconfig=kubeconfig,
-                                               token_seconds=int(opts.total_timeout) + 600)
-            extra = ctx.__enter__()
-        env = kernel_environment(workdir, extra, cluster=job.cluster)
-        info = run_notebook(nb, run_dir, env, opts.limits(), pid_file=workdir / "kernel.pid")
+        run.start(support=source_path.with_suffix(""))
+        info = run_notebook(nb, run.run_dir, run.learner_env, opts.limits(),
+                            pid_file=workdir / "kernel.pid", plan=run.kernel_plan())
     finally:
-        if api is not None and ns is not None:
-            try:
-                ctx.__exit__(None, None, None)
-            except Exception as exc:
-                report.warnings.append(f"namespace {ns} not removed: {exc}")
+        report.warnings += run.stop()
+    report.warnings += run.notices
+    report.timings = {k: round(v, 2) for k, v in {
+        **run.timings, "learner": info.learner_seconds, "checks": info.checker_seconds,
+        "kernels": info.seconds - info.learner_seconds - info.checker_seconds}.items()}
     report.run_status, report.run_message = info.status, info.message
     report.tests, report.problems = score_notebook(nb, source)
     report.points = round(sum(r.points for r in report.tests), 2)

@@ -146,6 +146,7 @@ class _Workers:
                 del self._running[proc]
         if self._stopping:
             _cleanup_namespace(workdir)
+            _leftovers(workdir)
             return None
         return _collect(sub, workdir, self.out, self.opts, late, code)
 
@@ -159,6 +160,7 @@ class _Workers:
 
 
 def _kill(proc: subprocess.Popen, workdir: Path) -> None:
+    """The worker, its kernels, the sandbox's cgroups and the submission's cluster."""
     from kitlib.grading.execute import kill_process_group
     kill_process_group(proc.pid)
     pid_file = workdir / "kernel.pid"
@@ -167,6 +169,23 @@ def _kill(proc: subprocess.Popen, workdir: Path) -> None:
             kill_process_group(int(pid_file.read_text().strip() or 0))
         except ValueError:
             pass
+    _leftovers(workdir)
+
+
+def _leftovers(workdir: Path) -> None:
+    """What a worker that did not finish leaves: its sandbox's processes and its cluster."""
+    from kitlib.cluster.processes import stop_all_under
+    from kitlib.grading import jail
+    spec_file = workdir / "jail.json"
+    if spec_file.exists():
+        try:
+            jail.kill_cgroups(jail.Spec.load(spec_file).cgroups)
+        except (OSError, ValueError, TypeError):
+            pass
+    try:
+        stop_all_under(workdir)
+    except Exception:
+        pass
 
 
 def _not_graded(sub: Submission, out: Path, opts: Options, why: str, **fields) -> SubmissionReport:
@@ -180,11 +199,11 @@ def _progress(done: int, total: int, line: str, report: Report) -> None:
     report(f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {line}")
 
 
-def _exclusive(subs: list[Submission], opts: Options, report: Report) -> set[Path]:
+def _exclusive(subs: list[Submission], opts: Options, report: Report, cluster: str | None) -> set[Path]:
     """Sources whose notebooks make their own namespaces: each of their submissions is
     graded alone, with your credentials, so whatever it deletes cannot touch another's."""
     from kitlib.grading.autograde import effective_isolation
-    if not (opts.use_cluster and opts.isolation == "auto"):
+    if not (opts.use_cluster and opts.isolation == "auto" and cluster):
         return set()
     alone = set()
     for source in dict.fromkeys(s.source for s in subs if s.source is not None):
@@ -198,9 +217,10 @@ def _exclusive(subs: list[Submission], opts: Options, report: Report) -> set[Pat
 def grade_all(paths: list[Path], sources: list[Path], out: Path, jobs: int = 2,
               options: Options | None = None, report: Report = print,
               keep_workdirs: bool = False, cluster: str | None = None) -> list[SubmissionReport]:
-    """Grade every submission under ``paths`` against ``sources`` on the kit's cluster
-    ``cluster`` (default: the kit's default cluster); write the gradebook."""
-    from kitlib.cluster import cluster_name
+    """Grade every submission under ``paths`` against ``sources``; write the gradebook.
+    Submissions that use a cluster each get a Docker-free cluster of their own, made for
+    them and removed after them; with ``cluster`` (a cluster the kit manages, named by the
+    instructor) they get a namespace on it instead."""
     from kitlib.kube import kubeconfig_path
     opts = options or Options()
     out = Path(out).resolve()
@@ -208,8 +228,7 @@ def grade_all(paths: list[Path], sources: list[Path], out: Path, jobs: int = 2,
     work = out / ".work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    cluster = cluster_name(cluster)
-    if opts.use_cluster:
+    if opts.use_cluster and cluster:
         opts.use_cluster = _cluster_answers(kubeconfig_path(cluster), report)
     subs = plan(paths, sources)
     total = len(subs)
@@ -225,7 +244,7 @@ def grade_all(paths: list[Path], sources: list[Path], out: Path, jobs: int = 2,
         if sub.source is None:
             record(_not_graded(sub, out, opts, "no source notebook matches this submission "
                                "(by file name or grade ids)"), f"{sub.path}: not matched")
-    alone = _exclusive(subs, opts, report)
+    alone = _exclusive(subs, opts, report, cluster)
     numbered = [(n, s) for n, s in enumerate(subs) if s.source is not None]
     rounds = [([(n, s) for n, s in numbered if s.source not in alone], max(1, jobs)),
               ([(n, s) for n, s in numbered if s.source in alone], 1)]
@@ -287,6 +306,7 @@ def _collect(sub: Submission, workdir: Path, out: Path, opts: Options, late: boo
                                  traceback=result.traceback)
         return result
     _cleanup_namespace(workdir)
+    _leftovers(workdir)
     why = (f"grading took longer than {opts.total_timeout + 180:g}s and was stopped" if late
            else f"the grading process ended unexpectedly (exit code {code}); see its log")
     return _not_graded(sub, out, opts, why)

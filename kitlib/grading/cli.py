@@ -106,11 +106,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=positive(float), default=900,
                    help="seconds per notebook (default 900)")
     p.add_argument("--isolation", choices=["auto", "rbac", "none"], default="auto",
-                   help="rbac: the kernel may only change its own namespace; none: it gets "
-                        "your credentials; auto (default): rbac for notebooks that use "
-                        "$KIT_NAMESPACE, else none and one submission at a time")
-    cluster_args(p)
-    p.add_argument("--no-cluster", action="store_true", help="do not make namespaces")
+                   help="with --name only: rbac: the kernel may only change its own namespace; "
+                        "none: it gets your credentials; auto (default): rbac for notebooks that "
+                        "use $KIT_NAMESPACE, else none and one submission at a time")
+    p.add_argument("--name", "--cluster", dest="name", metavar="NAME", default=None,
+                   help="grade on this cluster of the kit's, one namespace per submission "
+                        "(default: a throwaway Docker-free cluster per submission)")
+    p.add_argument("--no-cluster", action="store_true", help="give submissions no cluster")
     p.add_argument("--format", choices=["md", "html"], default="md", help="feedback format")
     p.set_defaults(func=cmd_grade)
 

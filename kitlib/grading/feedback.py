@@ -2,8 +2,8 @@
 
 What the learner sees: the score, each question's points and status, the lines of their
 public checks, one line for what went wrong, and notes on edited or deleted cells. Hidden
-tests count, but only "passed" / "failed" is said about them: never their code, names,
-messages or output.
+checks count, but only how many of them passed is said: never their code, names, messages
+or output — not even the learner's own error message, which could echo their inputs.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from kitlib.grading.score import MANUAL, TestResult
 if TYPE_CHECKING:
     from kitlib.grading.report import SubmissionReport
 
-HIDDEN_SAY = "hidden tests: {state} (details are withheld until the assignment closes)"
+HIDDEN_SAY = "hidden checks: {state} (which ones is withheld until the assignment closes)"
 
 
 def _fmt(x: float) -> str:
@@ -38,18 +38,31 @@ def _summary_lines(summary: dict, show_hidden_cases: bool = False) -> list[str]:
     return lines
 
 
+def hidden_state(parts) -> str | None:
+    """"3 of 4 passed", "not run"... for the hidden parts of one question (None: it has none)."""
+    hidden = [p for p in parts if p.hidden]
+    if not hidden:
+        return None
+    passed = total = 0
+    for part in hidden:
+        if part.status in ("not-run", "skipped"):
+            continue
+        cases = [r for s in part.summaries for r in s.get("results", [])]
+        good = sum(1 for r in cases if r.get("passed"))
+        if not cases or (part.status != "ok" and good == len(cases)):
+            cases, good = cases + [{}], good + (part.status == "ok")   # the part's own asserts
+        passed, total = passed + good, total + len(cases)
+    if total == 0:
+        why = "a check before them failed" if any(p.status == "skipped" for p in hidden) else ""
+        return "not run" + (f", because {why}" if why else "")
+    return f"{passed} of {total} passed"
+
+
 def question_lines(result: TestResult) -> tuple[list[str], list[str]]:
     """(check lines, remarks) for one question, hidden details left out."""
     checks, remarks = [], []
-    hidden_state = None
     for part in result.parts:
         if part.hidden:
-            ok = part.status == "ok"
-            hidden_state = "passed" if ok and hidden_state in (None, "passed") else "failed"
-            if part.status == "not-run":
-                hidden_state = "not run"
-            elif part.status == "skipped":
-                hidden_state = "not run, because a check before them failed"
             continue
         for summary in part.summaries:
             checks.extend(_summary_lines(summary))
@@ -58,8 +71,9 @@ def question_lines(result: TestResult) -> tuple[list[str], list[str]]:
                 s.get("points", 0) < s.get("max_points", 0) for s in part.summaries)
             if not explained:
                 remarks.append(part.error)
-    if hidden_state:
-        remarks.append(HIDDEN_SAY.format(state=hidden_state))
+    state = hidden_state(result.parts)
+    if state:
+        remarks.append(HIDDEN_SAY.format(state=state))
     if result.status == MANUAL:
         remarks.append("graded by hand")
     return checks, remarks

@@ -28,6 +28,7 @@ class SubmissionReport:
     graded_notebook: str = ""         # the executed notebook (for the instructor)
     digest: str = ""                  # of the feedback text: grading twice gives the same
     traceback: str = ""               # the grader's own failure; kept out of grades.json
+    timings: dict = field(default_factory=dict)   # seconds: sandbox, cluster, learner, checks
 
     @classmethod
     def new(cls, student: str, source: Path | None, submission: Path, **fields) -> SubmissionReport:

@@ -38,7 +38,7 @@ def validate(path: Path, limits: Limits | None = None, report: Callable[[str], N
     ``cluster``: the kit's cluster to give it a namespace on (default: the default one)."""
     from kitlib.cluster import cluster_name
     from kitlib.cluster.health import probe
-    from kitlib.grading.autograde import kernel_environment
+    from kitlib.grading.sandbox_run import kernel_environment
     from kitlib.kube import kubeconfig_path
     path = Path(path)
     original = m.read(path)

@@ -77,8 +77,9 @@ def test_checksum_changes_with_any_edit(released):
 
 def test_outputs_are_cleared_and_source_untouched(tmp_path):
     source = m.read(PURE)
-    source.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi")]
-    source.cells[2].execution_count = 3
+    first_code = next(c for c in source.cells if c.cell_type == "code")
+    first_code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi")]
+    first_code.execution_count = 3
     before = copy.deepcopy(source)
     student = release_notebook(source)
     assert source == before

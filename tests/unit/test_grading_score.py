@@ -58,7 +58,8 @@ def test_feedback_shows_public_checks_and_withholds_hidden_ones():
         text = report(tests, fmt)
         assert "SECRET" not in text
         assert "public: 1/2 points" in text and "wrong 1" in text
-        assert "hidden tests: failed" in text
+        assert "hidden checks: 0 of 2 passed" in text      # counted, never named
+        assert "hidden checks: 0 of 1 passed" in text      # a hidden part without cases is one
         assert "was changed" in text
     assert "&lt;ValueError&gt;" in report(tests, "html")
 
@@ -81,3 +82,14 @@ def test_a_report_survives_the_workers_json_and_keeps_its_status():
     assert SubmissionReport("x", "nb.ipynb", "s", 2, error="unreadable").status == "not graded"
     assert SubmissionReport("x", "nb.ipynb", "s", 2, run_status="stopped").status == "stopped"
     assert SubmissionReport("x", "nb.ipynb", "s", 2, run_status="completed").status == "graded"
+
+
+def test_hidden_counts_say_how_many_passed_and_when_none_ran():
+    from kitlib.grading.feedback import hidden_state
+    assert hidden_state([Part(False, "ok")]) is None
+    assert hidden_state([Part(True, "ok", summaries=[summary(2, 3)])]) == "2 of 3 passed"
+    # every case passed but the part still raised: its own assert counts as a failed check
+    assert hidden_state([Part(True, "error", "x", summaries=[summary(2, 2)])]) == "2 of 3 passed"
+    assert hidden_state([Part(True, "ok"), Part(True, "error", "x")]) == "1 of 2 passed"
+    assert hidden_state([Part(True, "skipped")]).startswith("not run, because")
+    assert hidden_state([Part(True, "not-run")]) == "not run"

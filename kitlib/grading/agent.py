@@ -1,0 +1,48 @@
+"""The learner's end of a graded run: runs in the learner's (sandboxed) kernel and answers
+the checker's requests — "what are these names?", "call this function with these
+arguments" — by publishing codec data (see codec.py).
+
+Nothing here is trusted: the learner's code may replace or break it. That can only cost
+the learner points, because the verdict is computed in the checker's process.
+"""
+from __future__ import annotations
+
+from kitlib.grading import codec
+
+
+def _namespace() -> dict:
+    from IPython import get_ipython
+    return get_ipython().user_ns
+
+
+def _publish(text: str) -> None:
+    from IPython.display import publish_display_data
+    publish_display_data({codec.MIME: text})
+
+
+def _learner_api():
+    from kitlib.kube import api_client
+    return api_client()
+
+
+def export(names: list[str]) -> None:
+    """For each name: is it a function (called remotely), a value (sent as data) or missing?"""
+    ns, found = _namespace(), {}
+    for name in names:
+        if name not in ns:
+            found[name] = ["missing"]
+        elif callable(ns[name]):
+            found[name] = ["function"]
+        else:
+            try:
+                found[name] = ["value", codec.dump_result(ns[name])]
+            except codec.UncheckableResult as exc:
+                found[name] = ["unusable", str(exc)]
+    _publish(codec.dump_result(found))
+
+
+def call(name: str, payload: str) -> None:
+    """Call the learner's ``name`` with the checker's arguments; publish what it returned."""
+    function = _namespace()[name]
+    args, kwargs = codec.load_args(payload, _learner_api)
+    _publish(codec.dump_result(function(*args, **kwargs)))

@@ -1,0 +1,34 @@
+"""The grader runs every test cell in a kernel of its own, with only the learner's answers
+brought over (kitlib/grading/answers.py, remote.py). So a test cell must not lean on
+anything else the notebook defined: each name it uses is Python's, its own, or an answer."""
+from pathlib import Path
+
+import pytest
+
+from kitlib.grading import nbmeta as m
+from kitlib.grading.answers import answer_names, answers_used, borrowed_names, checks_in_learner_kernel, defined_names
+
+ROOT = Path(__file__).resolve().parents[2]
+GRADED = [p for p in sorted((ROOT / "chapters").glob("*.ipynb")) + sorted(
+    (ROOT / "tests" / "fixtures" / "grading").glob("*.ipynb")) if m.has_graded_cells(m.read(p))]
+
+
+@pytest.mark.parametrize("path", GRADED, ids=lambda p: p.name)
+def test_test_cells_use_only_their_own_names_and_answers(path):
+    nb = m.read(path)
+    reason = checks_in_learner_kernel(nb)
+    if reason:
+        pytest.skip(f"checks still run in the learner's kernel: {reason}")
+    answers = answer_names(nb)
+    borrowed = {m.grade_id(c): sorted(borrowed_names(c.source, answers))
+                for c in nb.cells if m.is_autograded_test(c)}
+    assert {k: v for k, v in borrowed.items() if v} == {}
+
+
+def test_names_are_told_apart():
+    answers = defined_names("def add(a, b):\n    return a + b\nlimit = 3\nimport os")
+    assert answers == {"add", "limit", "os"}
+    test = "from kitlib.checks import run_cases\nx = add(1, 2)\nassert helper(x) and limit\n" \
+           "assert all(i for i in range(3))\n"
+    assert answers_used(test, answers) == ["add", "limit"]
+    assert borrowed_names(test, answers) == {"helper"}
