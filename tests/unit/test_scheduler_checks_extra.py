@@ -527,3 +527,12 @@ def test_requirement_matches_as_kube_scheduler_parses_it(expr, labels, matches):
 
 def test_tolerates_is_unchanged():
     assert tolerates({"operator": "Exists"}, {"key": "x", "effect": "NoSchedule"})
+
+
+def test_q8_unanswered_fails_with_readable_lines():
+    def why_pending(pod, node_infos):
+        raise NotImplementedError()
+    results, output = run_test_cell("q8-why-pending-tests", {"why_pending": why_pending})
+    assert results and not any(results.values())
+    failing = [line for line in output.splitlines() if line.lstrip().startswith("✘")]
+    assert failing and all("not implemented yet" in line for line in failing), output
