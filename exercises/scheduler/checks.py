@@ -161,3 +161,50 @@ def decision_cases(framework: Framework, scenarios: list[Scenario], hidden: bool
                    points: float = 1) -> list[Case]:
     return [Case(_name(hidden, "decision: ", sc), decision_check(framework, sc),
                  points=points, time_limit=10, hidden=hidden) for sc in scenarios]
+
+
+# ------------------------------------------------------------------ why is it Pending?
+# the filters of kube-scheduler's default profile, in its order, and the reference
+# function each one is compared with
+FILTER_PLUGINS = (("NodeUnschedulable", "node_unschedulable_filter"),
+                  ("TaintToleration", "taint_toleration_filter"),
+                  ("NodeAffinity", "node_affinity_filter"),
+                  ("NodeResourcesFit", "node_resources_fit_filter"))
+
+
+def rejections(pod: dict, node_infos: list[NodeInfo]) -> dict[str, list[str]]:
+    """What the reference says: node name -> the filter plugins that reject the node, every
+    one of them (kube-scheduler stops at the first), in the profile's order."""
+    ref = reference.functions()
+    out = {}
+    for ni in sorted(node_infos, key=lambda ni: ni.name):
+        out[ni.name] = [plugin for plugin, fn in FILTER_PLUGINS
+                        if _describe(ref[fn](pod, ni)) != "fits"]
+    return out
+
+
+def pending_check(fn: Callable, sc: Scenario) -> Callable[[], None]:
+    def check() -> None:
+        infos = sc.node_infos()
+        want = rejections(sc.pod, infos)
+        got = fn(copy.deepcopy(sc.pod), [copy_info(ni) for ni in infos])
+        if not isinstance(got, dict):
+            raise AssertionError(f"returned {type(got).__name__} {got!r:.40}; return a dict "
+                                 "{node name: [plugin names]}")
+        if set(got) != set(want):
+            missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+            raise AssertionError("every node needs an entry, even one no plugin rejects"
+                                 + (f"; missing {', '.join(missing)}" if missing else "")
+                                 + (f"; not a node: {', '.join(map(str, extra))}" if extra else ""))
+        for node in sorted(want):
+            if not isinstance(got[node], (list, tuple)) or list(got[node]) != want[node]:
+                raise AssertionError(f"node {node}: expected {want[node]}, got {got[node]!r}")
+    return check
+
+
+def pending_cases(fn: Callable, scenarios: list[Scenario], hidden: bool = False,
+                  points: float = 1, time_limit: float = 10) -> list[Case]:
+    """One case per scenario: ``fn(pod, node_infos)`` must name, for every node, every
+    filter plugin that rejects it, in the profile's filter order."""
+    return [Case(_name(hidden, "", sc), pending_check(fn, sc), points=points,
+                 time_limit=time_limit, hidden=hidden) for sc in scenarios]

@@ -45,20 +45,35 @@ def expr(key: str, operator: str, *values: str) -> dict:
     return {"key": key, "operator": operator, **({"values": list(values)} if values else {})}
 
 
+def container(name: str = "app", cpu: str | None = None, memory: str | None = None,
+              restart_policy: str | None = None) -> dict:
+    """One container requesting ``cpu``/``memory`` (None: no request). For an init
+    container, ``restart_policy="Always"`` makes it a sidecar (a restartable init container)."""
+    requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v is not None}
+    return {"name": name, "image": "registry.k8s.io/pause:3.10",
+            **({"restartPolicy": restart_policy} if restart_policy else {}),
+            **({"resources": {"requests": requests}} if requests else {})}
+
+
 def pod(name: str, cpu: str | None = None, memory: str | None = None, *,
-        containers: list[dict] | None = None, node_selector: dict | None = None,
+        containers: list[dict] | None = None, init_containers: list[dict] | None = None,
+        overhead: dict | None = None, node_selector: dict | None = None,
         required: list[list[dict]] | None = None, preferred: list[tuple[int, list[dict]]] | None = None,
         tolerations: list[dict] = (), namespace: str = "default",
         scheduler: str = SCHEDULER_NAME, priority: int | None = None, labels: dict | None = None,
         uid: str | None = None) -> dict:
-    """A pod with one container requesting ``cpu``/``memory`` (None: no request).
+    """A pod with one container requesting ``cpu``/``memory`` (None: no request), or
+    ``containers``; ``init_containers`` (see ``container``) and ``overhead`` (what a
+    RuntimeClass adds, e.g. {"cpu": "250m"}) as the API shows them.
     ``required``: node-selector terms, each a list of ``expr(...)`` (ORed terms);
     ``preferred``: (weight, [expr...]) pairs."""
     if containers is None:
-        requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v is not None}
-        containers = [{"name": "app", "image": "registry.k8s.io/pause:3.10",
-                       **({"resources": {"requests": requests}} if requests else {})}]
+        containers = [container("app", cpu, memory)]
     spec: dict = {"schedulerName": scheduler, "containers": containers}
+    if init_containers:
+        spec["initContainers"] = [dict(c) for c in init_containers]
+    if overhead:
+        spec["overhead"] = dict(overhead)
     if node_selector:
         spec["nodeSelector"] = dict(node_selector)
     affinity: dict = {}

@@ -23,6 +23,21 @@ def chapter_nodes() -> list[dict]:
     ]
 
 
+def checked_nodes(scenario: str = SCENARIO) -> list[dict]:
+    """The chapter's nodes as the API server shows them once they are Ready: labelled with
+    the scenario, and the cordoned node tainted node.kubernetes.io/unschedulable:NoSchedule
+    by the node-lifecycle controller. The graded checks run on these, so they need no
+    cluster and give the same answer wherever they run."""
+    out = []
+    for n in chapter_nodes():
+        n["metadata"]["labels"][S.SCENARIO_LABEL] = scenario
+        if n["spec"].get("unschedulable"):
+            n["spec"]["taints"] = [*n["spec"].get("taints", []),
+                                   taint("node.kubernetes.io/unschedulable", "", "NoSchedule")]
+        out.append(n)
+    return out
+
+
 def _load(prefix: str, n: int, cpu: str | None = None, memory: str | None = None) -> list[dict]:
     return [S.pod(f"{prefix}-{i}", cpu, memory) for i in range(n)]
 
@@ -52,6 +67,10 @@ def public_scenarios(nodes: list[dict] | None = None) -> dict[str, list[Scenario
                {"ch05-small": _load("tiny", 4, "10m", "10Mi")}),
             sc("request-less pod needs only a pod slot", S.pod("nothing"),
                {"ch05-small": _load("tiny", 4), "ch05-large": _load("busy", 1, "8", "16Gi")}),
+            sc("an init container bigger than the app: its request counts",
+               S.pod("init", "500m", "512Mi", init_containers=[S.container("migrate", "3", "256Mi")])),
+            sc("pod overhead is added to the requests",
+               S.pod("sandboxed", "1900m", "3Gi", overhead={"cpu": "250m", "memory": "1200Mi"})),
         ],
         "NodeAffinity": [
             sc("nodeSelector disktype=ssd", S.pod("ssd", node_selector={"disktype": "ssd"})),
@@ -62,6 +81,8 @@ def public_scenarios(nodes: list[dict] | None = None) -> dict[str, list[Scenario
                                                            [expr("lifecycle", "Exists")]])),
             sc("nodeSelector AND affinity must both hold",
                S.pod("both", node_selector={"zone": "a"}, required=[[expr("cpu-count", "Gt", "2")]])),
+            sc("a value that is not a valid label value: its term matches nothing",
+               S.pod("typo", required=[[expr("zone", "In", "a", "zone c")], [expr("disktype", "In", "hdd")]])),
         ],
         "TaintToleration.filter": [
             sc("no tolerations: only NoSchedule taints repel", S.pod("plain", "100m")),
@@ -92,6 +113,11 @@ def public_scenarios(nodes: list[dict] | None = None) -> dict[str, list[Scenario
             sc("memory-only pod: missing CPU request counts as 0", S.pod("mem", memory="2Gi"),
                {"ch05-large": _load("busy", 1, "4", "2Gi")}),
             sc("best-effort pod (no requests): 0 everywhere", S.pod("nothing")),
+        ],
+        "why pending": [
+            sc("a 16-CPU pod: every reason on every node", S.pod("huge", "16", "1Gi")),
+            sc("a pod that fits somewhere: those nodes list nothing",
+               S.pod("ssd", "1", "1Gi", node_selector={"disktype": "ssd"})),
         ],
         "decisions": [
             sc("a pod goes to the best-scored node", S.pod("web", "500m", "1Gi")),

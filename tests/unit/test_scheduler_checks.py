@@ -44,7 +44,7 @@ def setup_namespace() -> dict:
     """The notebook's setup cell without the cluster: its imports, and the chapter's
     nodes as built locally instead of read back from the API."""
     nb = nbformat.read(str(NOTEBOOK), as_version=4)
-    setup = next(c for c in nb.cells if c.cell_type == "code" and "stage.public_scenarios" in c.source)
+    setup = next(c for c in nb.cells if c.cell_type == "code" and "stage.chapter_nodes" in c.source)
     imports = [n for n in ast.parse(setup.source).body if isinstance(n, (ast.Import, ast.ImportFrom))]
     ns: dict = {}
     exec(compile(ast.Module(imports, []), "setup", "exec"), ns)

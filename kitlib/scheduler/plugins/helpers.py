@@ -2,6 +2,8 @@
 plugins/helper): toleration matching, node-selector requirements, score normalization."""
 from __future__ import annotations
 
+import re
+
 from kitlib.scheduler.framework import MAX_NODE_SCORE
 
 _INT64 = (-2**63, 2**63 - 1)
@@ -25,36 +27,77 @@ def tolerations_tolerate_taint(tolerations: list[dict] | None, taint: dict) -> b
     return any(tolerates(t, taint) for t in tolerations or [])
 
 
-def _as_int(text: str) -> int | None:
-    try:
-        value = int(text) if text.strip() == text and "_" not in text else None
-    except (ValueError, AttributeError):
+# apimachinery's validation: a label value is empty or at most 63 characters, alphanumeric
+# at both ends with "-", "_" and "." inside; a key is [prefix/]name with a DNS-subdomain prefix
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_GO_INT = re.compile(r"[+-]?[0-9]+")          # what strconv.ParseInt(s, 10, 64) accepts
+
+
+def is_valid_label_value(value) -> bool:
+    return isinstance(value, str) and len(value) <= 63 and _LABEL_VALUE.fullmatch(value) is not None
+
+
+def is_valid_label_key(key) -> bool:
+    if not isinstance(key, str) or key.count("/") > 1:
+        return False
+    prefix, _, name = key.rpartition("/")
+    if "/" in key and not (prefix and len(prefix) <= 253 and _DNS_SUBDOMAIN.fullmatch(prefix)):
+        return False
+    return bool(name) and is_valid_label_value(name)
+
+
+def _as_int(text) -> int | None:
+    """strconv.ParseInt(text, 10, 64): ASCII digits with an optional sign, in int64."""
+    if not isinstance(text, str) or not _GO_INT.fullmatch(text):
         return None
-    return value if value is not None and _INT64[0] <= value <= _INT64[1] else None
+    value = int(text)
+    return value if _INT64[0] <= value <= _INT64[1] else None
+
+
+def requirement_is_valid(requirement: dict) -> bool:
+    """Would kube-scheduler accept this ``matchExpressions`` entry (labels.NewRequirement)?
+    A valid key; In/NotIn with values, Exists/DoesNotExist without; Gt/Lt with exactly one
+    integer; and every value a valid label value. The API server checks only the key and
+    the number of values when a pod is created, so a pod can carry an invalid entry."""
+    key, op = requirement.get("key"), requirement.get("operator")
+    values = requirement.get("values") or []
+    if not is_valid_label_key(key):
+        return False
+    if op in ("In", "NotIn"):
+        ok = bool(values)
+    elif op in ("Exists", "DoesNotExist"):
+        ok = not values
+    elif op in ("Gt", "Lt"):
+        ok = len(values) == 1 and _as_int(values[0]) is not None
+    else:
+        ok = False
+    return ok and all(is_valid_label_value(v) for v in values)
 
 
 def requirement_matches(requirement: dict, labels: dict) -> bool:
     """One ``matchExpressions`` entry against a node's labels: In, NotIn, Exists,
-    DoesNotExist, Gt, Lt. A malformed requirement (In without values, Gt with a
-    non-integer) matches nothing, as in kube-scheduler."""
-    key, op = requirement.get("key"), requirement.get("operator")
+    DoesNotExist, Gt, Lt, as kube-scheduler (component-helpers' nodeaffinity, apimachinery's
+    labels.Requirement) does it. An entry kube-scheduler cannot parse matches nothing — a
+    value that is not a valid label value (even under NotIn), Gt/Lt with anything but one
+    integer — and so does Gt/Lt when the node's label is not an integer ("4.5", "four")."""
+    if not requirement_is_valid(requirement):
+        return False
+    key, op = requirement["key"], requirement["operator"]
     values = requirement.get("values") or []
-    if op in ("In", "NotIn"):
-        if not values:
-            return False
-        return (labels.get(key) in values) if op == "In" else (labels.get(key) not in values)
+    if op == "In":
+        return key in labels and labels[key] in values
+    if op == "NotIn":
+        return labels.get(key) not in values
     if op == "Exists":
-        return not values and key in labels
+        return key in labels
     if op == "DoesNotExist":
-        return not values and key not in labels
-    if op in ("Gt", "Lt"):
-        if len(values) != 1 or _as_int(values[0]) is None or key not in labels:
-            return False
-        have = _as_int(labels[key])
-        if have is None:
-            return False
-        return have > _as_int(values[0]) if op == "Gt" else have < _as_int(values[0])
-    return False
+        return key not in labels
+    have = _as_int(labels.get(key))           # Gt, Lt
+    if have is None:
+        return False
+    want = _as_int(values[0])
+    return have > want if op == "Gt" else have < want
 
 
 def field_requirement_matches(requirement: dict, node: dict) -> bool:
