@@ -157,9 +157,11 @@ def run_job_file(path: Path) -> int:
         report = grade(job)
     except Exception as exc:
         import traceback
+
+        from kitlib.grading.batch import GRADER_TROUBLE
         report = SubmissionReport.new(
-            job.student, Path(job.source), Path(job.submission),
-            error=f"the grader failed on this submission ({type(exc).__name__}: {exc})",
+            job.student, Path(job.source), Path(job.submission), error=GRADER_TROUBLE,
+            warnings=[f"the grader failed: {type(exc).__name__}: {exc}"],
             traceback=traceback.format_exc())
     tmp = result_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(report.to_dict(), indent=1))

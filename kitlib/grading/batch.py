@@ -256,7 +256,8 @@ def grade_all(paths: list[Path], sources: list[Path], out: Path, jobs: int = 2,
                     for future in as_completed([pool.submit(workers.grade, n, s) for n, s in batch]):
                         r = future.result()
                         record(r, f"{r.student} {r.notebook}: {r.points:g}/{r.max_points:g}"
-                               + (f" ({r.error})" if r.error else ""))
+                               + (f" ({r.error}{'; ' + r.warnings[0] if r.warnings else ''})"
+                                  if r.error else ""))
                 except BaseException:      # interrupted: leave nothing running behind
                     pool.shutdown(wait=False, cancel_futures=True)
                     workers.stop()
@@ -300,16 +301,33 @@ def _collect(sub: Submission, workdir: Path, out: Path, opts: Options, late: boo
         try:
             result = SubmissionReport.from_dict(json.loads(result_file.read_text()))
         except (ValueError, TypeError) as exc:
-            return _not_graded(sub, out, opts, f"the grading process wrote no usable result ({exc})")
+            return _not_graded(sub, out, opts, GRADER_TROUBLE,
+                               warnings=[f"the worker's result could not be read: {exc}", *_log_tail(workdir)])
         if not result.feedback:        # the grader failed: say so in the feedback
             result = _not_graded(sub, out, opts, result.error or "not graded",
-                                 traceback=result.traceback)
+                                 traceback=result.traceback, warnings=result.warnings)
         return result
     _cleanup_namespace(workdir)
     _leftovers(workdir)
-    why = (f"grading took longer than {opts.total_timeout + 180:g}s and was stopped" if late
-           else f"the grading process ended unexpectedly (exit code {code}); see its log")
-    return _not_graded(sub, out, opts, why)
+    if late:
+        return _not_graded(sub, out, opts, f"grading took longer than {opts.total_timeout + 180:g}s "
+                           "and was stopped", warnings=_log_tail(workdir))
+    return _not_graded(sub, out, opts, GRADER_TROUBLE,
+                       warnings=[f"the worker ended with exit code {code}", *_log_tail(workdir)])
+
+
+# What a learner reads when the grader itself failed; the details go to the instructor
+# (grades.json's warnings and traceback).
+GRADER_TROUBLE = ("this notebook could not be graded because of a problem on the grading side, "
+                  "not in your code; your instructor can see what happened")
+
+
+def _log_tail(workdir: Path, lines: int = 20) -> list[str]:
+    try:
+        text = (workdir / "worker.log").read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    return ["worker log: " + line for line in text[-lines:]]
 
 
 def write_gradebook(results: list[SubmissionReport], sources: list[Path], out: Path) -> Path:
