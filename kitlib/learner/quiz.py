@@ -121,7 +121,7 @@ def _widget(question: Question):
     return w.VBox([head, choices, w.HBox([button]), feedback])
 
 
-def show(question: Question) -> Question:
+def show(question: Question) -> None:
     """Display a question: the widget where a front end can draw it, the text otherwise.
     The text is the display's text/plain part, so stored outputs are the same each run."""
     _ASKED[question.qid] = question
@@ -137,17 +137,16 @@ def show(question: Question) -> Question:
         display(bundle, raw=True)
     except ImportError:                      # pragma: no cover - outside IPython
         print(bundle["text/plain"])
-    return question
 
 
-def ask(qid: str, prompt: str, options: dict[str, str], *, answer: str) -> Question:
+def ask(qid: str, prompt: str, options: dict[str, str], *, answer: str) -> None:
     """A multiple-choice question on what the chapter just showed."""
-    return show(Question(qid, prompt, dict(options), answer, ASK))
+    show(Question(qid, prompt, dict(options), answer, ASK))
 
 
-def predict(qid: str, prompt: str, options: dict[str, str], *, answer: str) -> Question:
+def predict(qid: str, prompt: str, options: dict[str, str], *, answer: str) -> None:
     """A question asked before the cell that shows the answer: commit, then run it."""
-    return show(Question(qid, prompt, dict(options), answer, PREDICT))
+    show(Question(qid, prompt, dict(options), answer, PREDICT))
 
 
 def answer(qid: str, choice: str) -> Feedback:
