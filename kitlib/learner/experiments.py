@@ -205,3 +205,18 @@ def prediction_cases(predictions: Any, seen: dict[str, Any], choices: dict[str, 
         return check
     return [Case("predictions are recorded with the given choices", shape)] + [
         Case(f"{key}: as the cluster did", matches(key)) for key in choices]
+
+
+def ch04_broken_pod(api: client.ApiClient, ns: str, timeout: float = 60) -> str:
+    """A pod ``web`` made from a manifest with a mistake in it: it asks for a node labelled
+    ``disktype=ssd``, which no node has, so it stays Pending. Returns the scheduler's
+    message, once it has one."""
+    pod = _pod("web")
+    pod["spec"]["nodeSelector"] = {"disktype": "ssd"}
+    apply(api, pod, namespace=ns)
+
+    def message():
+        p = client.CoreV1Api(api).read_namespaced_pod("web", ns)
+        return next((c.message for c in p.status.conditions or []
+                     if c.type == "PodScheduled" and c.status == "False" and c.message), None)
+    return wait_for(message, timeout=timeout, what="the scheduler's verdict on pod web")
