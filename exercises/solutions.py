@@ -49,3 +49,24 @@ def solution(chapter: str, *grade_ids: str, using: dict | None = None) -> dict:
         # The file name in tracebacks says which cell failed.
         exec(compile(source, f"{Path('chapters', chapter + '.md')}#{grade_id}", "exec"), names)
     return names
+
+
+def test_cell(chapter: str, grade_id: str) -> str:
+    """The source of the graded test cell ``grade_id`` of ``chapters/<chapter>.md``, hidden
+    tests included (they are only in the course's sources)."""
+    import jupytext
+    path = CHAPTERS / f"{chapter}.md"
+    for cell in jupytext.read(path).cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if meta.get("grade") and meta.get("grade_id") == grade_id:
+            return cell.source
+    raise SolutionNotFound(f"{path.name} has no test cell {grade_id}")
+
+
+def run_test_cell(chapter: str, grade_id: str, answers: dict) -> dict:
+    """Run a test cell as the grader will: in a namespace holding only the learner's answer
+    names (``answers``). Raises what the cell raises; returns the names it ends with."""
+    names = {"__name__": f"chapters.{chapter}.check", **answers}
+    exec(compile(test_cell(chapter, grade_id), f"{Path('chapters', chapter + '.md')}#{grade_id}",
+                 "exec"), names)
+    return names

@@ -50,7 +50,6 @@ def cmd_workspace(args) -> int:
 
 
 def cmd_progress(args) -> int:
-    from kitlib.kube import table
     from kitlib.learner import progress
     folder = Path(args.path or default_workspace())
     if not folder.is_dir():
@@ -59,10 +58,7 @@ def cmd_progress(args) -> int:
     if args.json:
         print(json.dumps([asdict(r) for r in rows], indent=2))
     else:
-        print(table(progress.table(rows)) if rows else f"no chapters in {folder}")
-        shown = sum(r.points for r in rows)
-        print(f"\n{shown:g} of {sum(r.worth for r in rows):g} points shown by your last check runs; "
-              f"{sum(r.status == progress.NOT_RUN for r in rows)} questions not run yet")
+        print(progress.report(rows, folder))
     if args.plot:
         progress.plot(rows).savefig(args.plot)
         print(f"chart: {args.plot}")

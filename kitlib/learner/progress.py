@@ -77,3 +77,13 @@ def plot(rows: list[Row]):
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def report(rows: list[Row], folder: Path | None = None) -> str:
+    """What ``kit progress`` prints: the table, then the totals (as a notebook cell shows it)."""
+    from kitlib.kube import table as render
+    if not rows:
+        return f"no chapters with graded questions in {folder}" if folder else "no graded questions yet"
+    shown = sum(r.points for r in rows)
+    return (render(table(rows)) + f"\n\n{shown:g} of {sum(r.worth for r in rows):g} points shown by your "
+            f"last check runs; {sum(r.status == NOT_RUN for r in rows)} questions not run yet")

@@ -2,7 +2,7 @@
 import pytest
 
 from exercises import eras
-from exercises.solutions import solution
+from exercises.solutions import run_test_cell, solution
 from kitlib.checks import run_cases
 from kitlib.eras import cgroups
 
@@ -13,9 +13,17 @@ def reference():
 
 
 def _summary(fn, time_limit=5):
-    cases = [eras.Case(c.name, c.check, c.points, time_limit=time_limit, hidden=c.hidden)
-             for c in eras.cases(fn) + eras.hidden_cases(fn)]
-    return run_cases("q", cases, show=False)
+    """The public cases (with a shorter time limit) — plus the hidden ones, which live in
+    the chapter's test cell only: run it as the grader does, with nothing but the answer."""
+    cases = [eras.Case(c.name, c.check, c.points, time_limit=time_limit) for c in eras.cases(fn)]
+    public = run_cases("q", cases, show=False)
+    if not public.all_passed:
+        return public
+    try:
+        run_test_cell("01-deployment-eras", "ch01-cpu-max-test", {"cpu_max_for_limit": fn})
+    except AssertionError:
+        return run_cases("q", [eras.Case("hidden", lambda: 1 / 0)], show=False)
+    return public
 
 
 def test_solution_passes_and_matches_the_cgroup_helper(reference):
