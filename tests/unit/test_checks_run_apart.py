@@ -32,3 +32,15 @@ def test_names_are_told_apart():
            "assert all(i for i in range(3))\n"
     assert answers_used(test, answers) == ["add", "limit"]
     assert borrowed_names(test, answers) == {"helper"}
+
+
+def test_hidden_test_data_is_not_in_library_code():
+    """Chapters 1 and 2 keep their hidden cases in the notebooks' hidden blocks (removed
+    from the student copies), not in `exercises`, which every learner installs."""
+    from exercises import desired, eras
+    assert not hasattr(eras, "hidden_cases") and not hasattr(desired, "hidden_plan_cases")
+    for chapter in ("01-deployment-eras", "02-desired-state"):
+        nb = m.read(ROOT / "chapters" / f"{chapter}.ipynb")
+        [cell] = [c for c in nb.cells if m.is_autograded_test(c)]
+        hidden = cell.source.split(m.BEGIN_HIDDEN)[1].split(m.END_HIDDEN)[0]
+        assert "hidden=True" in hidden and "Case(" in hidden, chapter

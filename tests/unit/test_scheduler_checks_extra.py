@@ -10,13 +10,10 @@ its design question (Q8, why is this pod Pending?), run the way the grader will 
 """
 from __future__ import annotations
 
-import ast
-import builtins
 import contextlib
 import functools
 import io
 import math
-import pickle
 import re
 from decimal import Decimal
 
@@ -26,6 +23,7 @@ import pytest
 import kitlib.scheduler
 from exercises.scheduler import checks, reference
 from exercises.solutions import solution
+from kitlib.grading import codec
 from kitlib.paths import REPO_DIR
 from kitlib.scheduler import MAX_NODE_SCORE, Status, pod_requests, requirement_matches, tolerates
 
@@ -56,29 +54,20 @@ def answers() -> dict:
     return {k: v for k, v in names.items() if not k.startswith("__") and k not in scope}
 
 
-def _plain(value) -> bool:
-    if value is None or isinstance(value, (bool, int, float, str, Status)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(_plain(k) and _plain(v) for k, v in value.items())
-    return False
-
-
 def remote(fn):
-    """What the grader's remote-call proxy lets through: picklable arguments, plain results."""
+    """What the grader's remote call lets through (kitlib.grading.codec): pickled arguments
+    in, plain data out."""
     if not callable(fn):
         try:
-            return pickle.loads(pickle.dumps(fn))
-        except (pickle.PicklingError, AttributeError, TypeError):
-            return NotImplemented         # (FILTERS: no test cell may use it; the static test says so)
+            return codec.load_result(codec.dump_result(fn))
+        except codec.UncheckableResult:
+            return NotImplemented
 
     def call(*args, **kwargs):
-        args, kwargs = pickle.loads(pickle.dumps((args, kwargs)))
-        out = fn(*args, **kwargs)
-        assert _plain(out), f"{getattr(fn, '__name__', fn)} returned {type(out).__name__}, not plain data"
-        return pickle.loads(pickle.dumps(out))
+        args, kwargs = codec.load_args(codec.dump_args(args, kwargs), lambda: None)
+        out = codec.load_result(codec.dump_result(fn(*args, **kwargs)))
+        assert not isinstance(out, codec.Opaque), f"{fn.__name__} returned {out!r}, not plain data"
+        return out
     call.__name__ = getattr(fn, "__name__", "proxy")
     return call
 
@@ -95,28 +84,6 @@ def run_test_cell(grade_id: str, override: dict | None = None):
         except AssertionError:
             pass
     return {r.name: r.passed for r in ns["summary"].results}, out.getvalue()
-
-
-def _loaded_names(tree: ast.AST) -> set[str]:
-    """Names a cell reads but neither imports nor assigns (ignoring comprehension targets,
-    lambda and function arguments)."""
-    bound, loaded = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.FunctionDef, ast.Lambda)):
-            bound.update(a.arg for a in node.args.args + node.args.kwonlyargs)
-            if isinstance(node, ast.FunctionDef):
-                bound.add(node.name)
-    return loaded - bound - set(dir(builtins))
-
-
-@pytest.mark.parametrize("grade_id", sorted(graded_test_cells()))
-def test_every_test_cell_uses_only_answer_names_besides_its_own(grade_id):
-    free = _loaded_names(ast.parse(graded_test_cells()[grade_id]))
-    assert free <= set(answers()), f"{grade_id} uses {sorted(free - set(answers()))}, defined elsewhere"
 
 
 def test_answer_names_are_the_solution_cells_functions():
