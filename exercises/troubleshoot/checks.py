@@ -99,19 +99,3 @@ def public(api: client.ApiClient, lab: Lab, settle_timeout: float = 90) -> Summa
     return run_cases("Lab: repair the namespace", [
         Case(f"workload {w.name} works again", _healthy(api, lab, w), points=POINTS_PER_FAULT)
         for w in lab.broken])
-
-
-def _untouched(api: client.ApiClient, lab: Lab, w: Workload):
-    def check():
-        found = problems(api, lab, w)
-        assert not found, "; ".join(found)
-        generation = client.AppsV1Api(api).read_namespaced_deployment(w.name, lab.namespace).metadata.generation
-        assert generation == w.generation, f"Deployment {w.name} was healthy and has been changed"
-    return check
-
-
-def hidden(api: client.ApiClient, lab: Lab) -> Summary:
-    """The workload that was never broken still works and was left alone."""
-    return run_cases("Lab: hidden checks", [
-        Case(f"workload {w.name} left working", _untouched(api, lab, w), points=2, hidden=True)
-        for w in lab.healthy])

@@ -50,6 +50,11 @@ class Lab:
     provider: str
     workloads: list[Workload] = field(default_factory=list)
 
+    @classmethod
+    def from_record(cls, record: dict) -> "Lab":
+        """The lab from its JSON record (``dataclasses.asdict`` of one)."""
+        return cls(**{**record, "workloads": [Workload(**w) for w in record["workloads"]]})
+
     @property
     def broken(self) -> list[Workload]:
         return [w for w in self.workloads if w.fault]

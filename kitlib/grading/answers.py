@@ -5,6 +5,11 @@ function, a class, an assignment, an import). A test cell that runs in the check
 kernel may use only answer names and names it defines or imports itself: everything else
 it relies on would come from the learner's kernel, where the learner could change it.
 
+A *checker cell* is a locked, read-only cell the author marks ``{"kitlib": {"checker":
+true}}``: it runs in the checker's kernel too (in the grader's hands, not the learner's),
+e.g. to set up a seeded lab and remember what it made, so the checks never trust a record
+the learner could edit. Test cells may use the names checker cells define.
+
 A notebook whose checks cannot run apart from the learner's code yet says so in its
 metadata: ``{"kitlib": {"checks_in_learner_kernel": "why"}}``.
 """
@@ -86,6 +91,20 @@ def borrowed_names(test_source: str, answers: set[str]) -> set[str]:
     return used_names(test_source) - own - answers
 
 
+def is_checker_cell(cell) -> bool:
+    """A locked cell its author marked to run in the checker's kernel."""
+    return (cell.cell_type == "code" and m.is_locked(cell) and not m.is_grade(cell)
+            and bool(cell.metadata.get("kitlib", {}).get("checker")))
+
+
+def checker_names(source_nb) -> set[str]:
+    names: set[str] = set()
+    for cell in source_nb.cells:
+        if is_checker_cell(cell):
+            names |= defined_names(cell.source)
+    return names
+
+
 def answers_used(test_source: str, answers: set[str]) -> list[str]:
     """The answer names a test cell uses and does not define itself, sorted."""
     own = defined_names(test_source)
@@ -103,11 +122,16 @@ def bind_line(names: list[str]) -> str:
 
 
 def route_test_cells(nb, source_nb) -> None:
-    """Mark each part of a test cell to run in the checker's kernel, after a line that binds
-    the answer names it uses (see remote.bind)."""
+    """Mark each part of a test cell, and each checker cell, to run in the checker's kernel;
+    a test part first binds the answer names it uses (see remote.bind). Only cells the
+    instructor's notebook marks count: a submission cannot add a checker cell."""
     answers = answer_names(source_nb)
+    checkers = {m.grade_id(c) for c in source_nb.cells if is_checker_cell(c)}
     for cell in nb.cells:
         info = cell.metadata.get("kitlib", {})
+        if m.grade_id(cell) in checkers and m.is_locked(cell) and cell.cell_type == "code":
+            cell.metadata.setdefault("kitlib", {})["kernel"] = "checker"
+            continue
         if cell.cell_type == "code" and info.get("grade_id"):
             info["kernel"] = "checker"
             used = answers_used(cell.source, answers)

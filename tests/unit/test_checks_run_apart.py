@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 from kitlib.grading import nbmeta as m
-from kitlib.grading.answers import answer_names, answers_used, borrowed_names, checks_in_learner_kernel, defined_names
+from kitlib.grading.answers import (
+    answer_names,
+    answers_used,
+    borrowed_names,
+    checker_names,
+    checks_in_learner_kernel,
+    defined_names,
+    is_checker_cell,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 GRADED = [p for p in sorted((ROOT / "chapters").glob("*.ipynb")) + sorted(
@@ -20,8 +28,12 @@ def test_test_cells_use_only_their_own_names_and_answers(path):
     if reason:
         pytest.skip(f"checks still run in the learner's kernel: {reason}")
     answers = answer_names(nb)
-    borrowed = {m.grade_id(c): sorted(borrowed_names(c.source, answers))
-                for c in nb.cells if m.is_autograded_test(c)}
+    # a checker cell stands alone; a test cell may also use what checker cells define
+    borrowed = {m.grade_id(c): sorted(borrowed_names(c.source, set()))
+                for c in nb.cells if is_checker_cell(c)}
+    known = answers | checker_names(nb)
+    borrowed.update({m.grade_id(c): sorted(borrowed_names(c.source, known))
+                     for c in nb.cells if m.is_autograded_test(c)})
     assert {k: v for k, v in borrowed.items() if v} == {}
 
 
@@ -44,3 +56,36 @@ def test_hidden_test_data_is_not_in_library_code():
         [cell] = [c for c in nb.cells if m.is_autograded_test(c)]
         hidden = cell.source.split(m.BEGIN_HIDDEN)[1].split(m.END_HIDDEN)[0]
         assert "hidden=True" in hidden and "Case(" in hidden, chapter
+
+
+def test_only_the_instructors_checker_cells_run_in_the_checker():
+    """A submission cannot add a cell of its own to the checker's kernel, nor make its
+    answer cell one; the instructor's locked checker cell and the test cell go there."""
+    import copy
+
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from kitlib.grading.answers import route_test_cells
+    from kitlib.grading.integrity import prepare
+
+    def graded(cell, gid, **flags):
+        cell.metadata["nbgrader"] = {"grade_id": gid, "schema_version": 3, "solution": False,
+                                     "grade": False, "locked": False, **flags}
+        return cell
+
+    setup = graded(new_code_cell("made = 41"), "setup", locked=True)
+    setup.metadata["kitlib"] = {"checker": True}
+    answer = graded(new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION"),
+                    "answer", solution=True)
+    test = graded(new_code_cell("assert f() == made + 1"), "test", grade=True, locked=True, points=1)
+    source = new_notebook(cells=[setup, answer, test])
+    submission = copy.deepcopy(source)
+    submission.cells[1].metadata["kitlib"] = {"checker": True}          # its answer, flagged
+    sneaky = new_code_cell("import os")
+    sneaky.metadata["kitlib"] = {"checker": True}
+    submission.cells.insert(0, sneaky)                                   # a cell of its own
+    nb, _ = prepare(submission, source)
+    route_test_cells(nb, source)
+    where = [(c.source.splitlines()[-1], c.metadata.get("kitlib", {}).get("kernel")) for c in nb.cells]
+    assert where == [("import os", None), ("made = 41", "checker"), ("    ### END SOLUTION", None),
+                     ("assert f() == made + 1", "checker")]
