@@ -8,6 +8,7 @@ from exercises.solutions import solution
 from exercises.troubleshoot import checks, faults
 from exercises.troubleshoot import lab as troubleshoot_lab
 from kitlib import cluster
+from kitlib.checks import Case, run_cases
 from kitlib.grading import nbmeta as m
 from kitlib.kube import apply, delete_namespace, new_namespace, wait_for
 from kitlib.paths import REPO_DIR
@@ -35,7 +36,8 @@ def hidden_checks(api, lab):
     """The notebook's hidden checks (they live only in the chapter's test cell)."""
     [cell] = [c for c in m.read(NOTEBOOK).cells if m.grade_id(c) == "check-lab"]
     [code] = [text for is_hidden, text in m.hidden_segments(cell.source) if is_hidden]
-    names = {"api": api, "lab": lab, "checks": checks}
+    names = {"api": api, "lab": lab, "checks": checks, "client": client, "Case": Case,
+             "run_cases": run_cases}      # what the public part of the cell imported
     try:
         exec(compile(code, "check-lab (hidden)", "exec"), names)
     except AssertionError:
