@@ -1,17 +1,24 @@
-"""The checks of chapter 06: each runs the learner's ``reconcile`` in a fresh controller
-and namespace against the real cluster (``harness``), does something to a PodSet, and
-says in one line what went wrong.
+"""The checks of chapter 06: each runs the learner's code in a fresh controller and
+namespace against the real cluster (``harness``), does something to a PodSet, and says in
+one line what went wrong. The chapter builds ``reconcile`` in eight graded steps, each a
+function with its own check cell (``STEPS``):
 
-    basics(reconcile)        # Q1: scale up, scale down, self-healing, status, deletion
-    robustness(reconcile)    # Q2: adoption, zero writes, chaos
-    robustness_hidden(reconcile)   # Q2, hidden: conflicts, stale cache, restart
+    step(1, owned_pods)                          # pure: checked on made-up pods
+    step(2, owned_pods, create_pod)              # the kit's loop (``assemble``) runs the parts
+    ...
+    step(8, reconcile)                           # the learner's whole controller: chaos round
+    step(8, reconcile, hidden=True)              # hidden: restart mid-way
+    run_all(names)                               # every check (tests, benchmarks)
 
 Every check has a functional bound (it gives the controller N seconds to get there) and a
-time limit. Bounds cover only the controller's own work (how many pods, what status);
-pods becoming Ready is the kubelet's work and is waited for as a condition, so a slow or
-loaded cluster does not fail a correct controller; errors in ``reconcile`` (exceptions,
-infinite loops, wrong return values) end a check at once with the controller's description
-of the error.
+time limit, and the checks of one call share CELL_BUDGET seconds (``run_within``), so a
+wrong controller fails lines, never the grader's per-cell time limit. Bounds cover only the
+controller's own work (how many pods, what status); pods becoming Ready is the kubelet's
+work and is waited for as a condition, so a slow or loaded cluster does not fail a correct
+controller; errors in the learner's code (exceptions, infinite loops, wrong return values,
+pods created without end) end a check at once with the controller's description of the
+error. Creations are counted by what the API server created (a POST, or a server-side
+apply answered 201), so any correct way of creating pods passes.
 """
 from __future__ import annotations
 
@@ -353,9 +360,182 @@ def check_chaos(api, reconcile, seed: int = 6, final: int = 5, bound: float = 30
         LAST_CHAOS["converged_after"] = round(converged - chaos_end, 2)
 
 
-# ---------------------------------------------------------------------------- suites
-def _cases(api, reconcile, table) -> list[Case]:
-    return [Case(name, (lambda f=f: f(api, reconcile)), points, CASE_LIMIT, hidden)
+# ---------------------------------------------------------------------------- pure checks
+# Steps 1 and 3 are functions of plain data: checked on made-up pods, without a cluster.
+def _pod(name, uid=None, *, controller=True, labels=None, deleting=False, phase="Running",
+         node="kit-worker", ready=True, created="2026-01-01T00:00:00Z") -> dict:
+    meta = {"name": name, "namespace": "ns", "labels": labels or {"app": "web"},
+            "creationTimestamp": created, "resourceVersion": "1", "uid": f"pod-{name}"}
+    if uid:
+        meta["ownerReferences"] = [{"apiVersion": "course.kitlib.dev/v1", "kind": "PodSet",
+                                    "name": "web", "uid": uid, "controller": controller}]
+    if deleting:
+        meta["deletionTimestamp"] = "2026-01-01T00:01:00Z"
+    return {"metadata": meta, "spec": {"nodeName": node} if node else {},
+            "status": {"phase": phase, "conditions": [
+                {"type": "Ready", "status": "True" if ready else "False"}]}}
+
+
+def _podset(uid="ps-1", replicas=3, generation=1) -> dict:
+    from kitlib.controller import podset
+    ps = podset("web", replicas, namespace="ns")
+    ps["metadata"].update(uid=uid, generation=generation, resourceVersion="1")
+    return ps
+
+
+def _names(pods) -> list[str]:
+    if not isinstance(pods, (list, tuple)):
+        raise AssertionError(f"returned {type(pods).__name__}, want a list of pods")
+    if not all(isinstance(p, dict) and "metadata" in p for p in pods):
+        raise AssertionError("returned a list of something else than pods (the dicts given)")
+    return sorted(p["metadata"]["name"] for p in pods)
+
+
+def check_owned_counts(api, parts):
+    owned_pods = parts["owned_pods"]
+    pods = [_pod("a", "ps-1"), _pod("b", "ps-1", ready=False, node=None, phase="Pending"),
+            _pod("c", "ps-1")]
+    got = _names(owned_pods(_podset(), pods))
+    assert got == ["a", "b", "c"], f"found {got} of 3 pods the PodSet controls, want all 3"
+    assert _names(owned_pods(_podset(), [])) == [], "found pods in an empty list"
+
+
+def check_owned_leaves_out(api, parts):
+    owned_pods = parts["owned_pods"]
+    cases = {
+        "a pod being deleted (deletionTimestamp)": _pod("x", "ps-1", deleting=True),
+        "a pod that has Succeeded": _pod("x", "ps-1", phase="Succeeded"),
+        "a pod that has Failed": _pod("x", "ps-1", phase="Failed"),
+        "a pod another PodSet controls": _pod("x", "ps-2"),
+        "a pod without owner whose labels match": _pod("x"),
+        "a pod with only a non-controller ownerReference to it": _pod("x", "ps-1", controller=False),
+    }
+    for what, pod in cases.items():
+        got = _names(owned_pods(_podset(), [_pod("a", "ps-1"), pod]))
+        assert got == ["a"], f"counted {what} (got {got}, want ['a'])"
+
+
+def check_extras_order(api, parts):
+    choose = parts["choose_extras"]
+    old_ready = _pod("old-ready", "ps-1", created="2026-01-01T00:00:00Z")
+    new_ready = _pod("new-ready", "ps-1", created="2026-01-01T00:05:00Z")
+    not_ready = _pod("not-ready", "ps-1", ready=False, created="2026-01-01T00:00:00Z")
+    pending = _pod("pending", "ps-1", ready=False, node=None, phase="Pending",
+                   created="2026-01-01T00:00:00Z")
+    pods = [old_ready, new_ready, not_ready, pending]
+    for count, want in ((1, ["pending"]), (2, ["not-ready", "pending"]),
+                        (3, ["new-ready", "not-ready", "pending"]), (0, [])):
+        got = _names(choose(pods, count))
+        assert got == want, (f"chose {got} as the {count} extras, want {want} (not scheduled "
+                             "first, then not Ready, then the newest)")
+
+
+# ---------------------------------------------------------------------------- steps
+def assemble(owned_pods, create_pod=None, choose_extras=None, status_of=None,
+             adopt_orphans=None, sync_pods=None, write_status=None):
+    """The kit's loop around the learner's parts so far (steps 2 to 7): each part the
+    learner has not written yet is done the plain way, or not at all (no create_pod: no
+    creations; no adopt_orphans: no adoption). Step 8's ``reconcile`` is all the learner's."""
+    from kitlib.controller import GROUP, PLURAL, VERSION, is_ready
+
+    def plain_sync(ctx, key, podset, mine):
+        if not ctx.expectations.satisfied(key):
+            return
+        diff = podset["spec"].get("replicas", 1) - len(mine)
+        if diff > 0 and create_pod:
+            ctx.expectations.expect(key, creations=diff)
+            for done in range(diff):
+                try:
+                    create_pod(ctx, podset)
+                except BaseException:
+                    for _ in range(diff - done):
+                        ctx.expectations.creation_observed(key)
+                    raise
+        elif diff < 0 and choose_extras:
+            victims = [p["metadata"]["name"] for p in choose_extras(mine, -diff)]
+            ctx.expectations.expect(key, deletions=victims)
+            for name in victims:
+                try:
+                    ctx.core.delete_namespaced_pod(name, podset["metadata"]["namespace"])
+                except ApiException as exc:
+                    ctx.expectations.deletion_observed(key, name)
+                    if exc.status != 404:
+                        raise
+
+    def plain_status(podset, pods):
+        return {"replicas": len(pods), "readyReplicas": sum(map(is_ready, pods)),
+                "observedGeneration": podset["metadata"]["generation"]}
+
+    def plain_write(ctx, podset, status):
+        if any((podset.get("status") or {}).get(k) != v for k, v in status.items()):
+            podset["status"] = {**(podset.get("status") or {}), **status}
+            ctx.custom.replace_namespaced_custom_object_status(
+                GROUP, VERSION, podset["metadata"]["namespace"], PLURAL,
+                podset["metadata"]["name"], podset)
+
+    def reconcile(ctx, key):
+        namespace, name = key.split("/")
+        podset = ctx.podsets.get(namespace, name)
+        if podset is None:
+            ctx.expectations.forget(key)
+            return None
+        if podset["metadata"].get("deletionTimestamp"):
+            return None
+        pods = ctx.pods.list(namespace)
+        mine = list(owned_pods(podset, pods))
+        if adopt_orphans:
+            mine += list(adopt_orphans(ctx, podset, pods))
+        (sync_pods or plain_sync)(ctx, key, podset, mine)
+        (write_status or plain_write)(ctx, podset, (status_of or plain_status)(podset, mine))
+        return None
+    return reconcile
+
+
+PURE = {check_owned_counts, check_owned_leaves_out, check_extras_order}
+
+# step: (title, the parts it adds, its checks as (name, check, points, hidden))
+STEPS = {
+    1: ("Step 1 · count what you own", ["owned_pods"], [
+        ("counts the active pods it controls", check_owned_counts, 1, False),
+        ("leaves out Terminating, finished, others' pods", check_owned_leaves_out, 1, False),
+    ]),
+    2: ("Step 2 · create the missing", ["create_pod"], [
+        ("scale up: creates pods up to spec.replicas", check_scale_up, 2, False),
+        ("self-healing: replaces deleted pods", check_self_healing, 2, False),
+        ("deleting the PodSet removes its pods", check_deletion, 1, False),
+    ]),
+    3: ("Step 3 · delete the extras", ["choose_extras"], [
+        ("chooses the least useful pods first", check_extras_order, 1, False),
+        ("scale down: deletes the extra pods", check_scale_down, 2, False),
+        ("scale down spares pods of others with its labels", check_foreign_pods, 1, False),
+        ("a Terminating pod: not counted, not deleted again", check_terminating, 1, False),
+    ]),
+    4: ("Step 4 · status", ["status_of"], [
+        ("status: replicas, readyReplicas, observedGeneration", check_status, 1, False),
+        ("readyReplicas leaves out pods that are not Ready", check_unready, 1, False),
+    ]),
+    5: ("Step 5 · adoption", ["adopt_orphans"], [
+        ("adopts orphans, ignores pods owned by others", check_adoption, 2, False),
+    ]),
+    6: ("Step 6 · expectations", ["sync_pods"], [
+        ("no duplicate pods while the cache lags", check_stale_cache, 2, False),
+    ]),
+    7: ("Step 7 · conflicts", ["write_status"], [
+        ("no API writes in a steady state", check_zero_writes, 1, False),
+        ("survives 409 Conflict on status writes", check_conflicts, 1, False),
+    ]),
+    8: ("Step 8 · your reconcile, the chaos round", ["reconcile"], [
+        ("chaos: random deletions while scaling converge", check_chaos, 2, False),
+        ("restart mid-way converges without extras", check_restart, 2, True),
+    ]),
+}
+PARTS = [part for _, adds, _ in STEPS.values() for part in adds]
+ALL = [row for _, _, rows in STEPS.values() for row in rows]
+
+
+def _cases(api, parts: dict, reconcile, table) -> list[Case]:
+    return [Case(name, (lambda f=f: f(api, parts if f in PURE else reconcile)), points,
+                 CASE_LIMIT, hidden)
             for name, f, points, hidden in table]
 
 
@@ -388,61 +568,57 @@ def run_within(title: str, cases: list[Case], budget: float | None = None, show:
     return summary
 
 
-BASICS = [
-    ("scale up: creates pods up to spec.replicas", check_scale_up, 2, False),
-    ("scale down: deletes the extra pods", check_scale_down, 2, False),
-    ("self-healing: replaces deleted pods", check_self_healing, 2, False),
-    ("status: replicas, readyReplicas, observedGeneration", check_status, 1, False),
-    ("deleting the PodSet removes its pods", check_deletion, 1, False),
-]
-VARIANTS = [
-    ("a Terminating pod: not counted, not deleted again", check_terminating, 1, False),
-    ("readyReplicas leaves out pods that are not Ready", check_unready, 1, False),
-    ("scale down spares pods of others with its labels", check_foreign_pods, 1, False),
-]
-ROBUSTNESS = [
-    ("adopts orphans, ignores pods owned by others", check_adoption, 2, False),
-    ("no API writes in a steady state", check_zero_writes, 1, False),
-    ("chaos: random deletions while scaling converge", check_chaos, 2, False),
-]
-ROBUSTNESS_HIDDEN = [
-    ("survives 409 Conflict on status writes", check_conflicts, 1, True),
-    ("no duplicate pods while the cache lags", check_stale_cache, 2, True),
-    ("restart mid-way converges without extras", check_restart, 2, True),
-]
-ALL = BASICS + VARIANTS + ROBUSTNESS + ROBUSTNESS_HIDDEN
-
-
-def _run(title, table, reconcile, api=None, show=True, only=None, out_of=None,
-         budget: float | None = None) -> Summary:
-    from kitlib.kube import api_client
-    api = api or api_client()
-    install_crd(api)
-    table = [row for row in table if only is None or row[1] in only or row[0] in only]
-    return run_within(title, _cases(api, reconcile, table), show=show,
-                      budget=CELL_BUDGET if budget is None else budget,
-                      out_of=out_of if only is None else None)
-
-
 def points(table) -> float:
     return sum(row[2] for row in table)
 
 
-def basics(reconcile, api=None, show=True, only=None) -> Summary:
-    return _run("Q1 PodSet controller: basics", BASICS + VARIANTS, reconcile, api, show, only)
+def _prepare(api):
+    from kitlib.kube import api_client
+    api = api or api_client()
+    install_crd(api)
+    return api
 
 
-def robustness(reconcile, api=None, show=True, only=None) -> Summary:
-    return _run("Q2 PodSet controller: robustness", ROBUSTNESS, reconcile, api, show, only,
-                out_of=points(ROBUSTNESS + ROBUSTNESS_HIDDEN))
+def step(number: int, *parts, api=None, show=True, hidden: bool = False) -> Summary:
+    """Run step ``number``'s checks on the learner's parts so far, given in the order the
+    steps add them (``step(3, owned_pods, create_pod, choose_extras)``); step 8 takes
+    ``reconcile`` alone. ``hidden``: the step's hidden checks instead of its public ones."""
+    title, _, rows = STEPS[number]
+    wanted = PARTS[:PARTS.index(STEPS[number][1][-1]) + 1]
+    if number == 8:
+        names = {"reconcile": parts[0]} if len(parts) == 1 else dict(zip(wanted, parts))
+        reconcile = names["reconcile"]
+    else:
+        if len(parts) != len(wanted):
+            raise TypeError(f"step {number} takes {len(wanted)} functions: {', '.join(wanted)}")
+        names = dict(zip(wanted, parts))
+        reconcile = assemble(**names)
+    for part, func in names.items():
+        if not callable(func):
+            raise AssertionError(f"{part} must be a function, not {type(func).__name__}")
+    table = [row for row in rows if row[3] == hidden]
+    if hidden:
+        title += " (hidden checks)"
+    api = _prepare(api) if any(row[1] not in PURE for row in table) else api
+    return run_within(title, _cases(api, names, reconcile, table), show=show,
+                      out_of=None if hidden else points(rows))
 
 
-def robustness_hidden(reconcile, api=None, show=True, only=None) -> Summary:
-    return _run("Q2 PodSet controller: robustness (hidden checks)", ROBUSTNESS_HIDDEN,
-                reconcile, api, show, only)
+def run_all(solution, api=None, show=True, only=None) -> Summary:
+    """Every check on a whole solution: the names the chapter's solution cells define
+    (the pure checks test its parts), or a ``reconcile`` alone (they are left out). The
+    cluster checks run ``reconcile``. No grader's cell limit here: no shared budget."""
+    names = {"reconcile": solution} if callable(solution) else dict(solution)
+    table = [row for row in ALL if (row[1] not in PURE or all(
+        p in names for p in _parts_of(row[1])))
+        and (only is None or row[1] in only or row[0] in only)]
+    api = _prepare(api)
+    return run_within("PodSet controller: every check", _cases(api, names, names["reconcile"], table),
+                      budget=CASE_LIMIT * len(table), show=show)
 
 
-def run_all(reconcile, api=None, show=True, only=None) -> Summary:
-    """Every check (tests and benchmarks: no grader's cell limit, so no shared budget)."""
-    return _run("PodSet controller: every check", ALL, reconcile, api, show, only,
-                budget=CASE_LIMIT * len(ALL))
+def _parts_of(check) -> list[str]:
+    for _, adds, rows in STEPS.values():
+        if any(row[1] is check for row in rows):
+            return adds
+    return []
