@@ -55,7 +55,7 @@ LAST_CHAOS: dict = {}     # the chaos round's timeline, for kitlib.controller.pl
 def check_scale_up(api, reconcile):
     with Harness(api, reconcile) as h:
         h.create("web", 3)
-        h.converge("web", 3)
+        h.converge("web", 3, stable=0.3)    # on the way: the last wait holds longer
         h.scale("web", 5)
         h.converge("web", 5)
 
@@ -63,7 +63,7 @@ def check_scale_up(api, reconcile):
 def check_scale_down(api, reconcile):
     with Harness(api, reconcile) as h:
         h.create("web", 4)
-        h.converge("web", 4)
+        h.converge("web", 4, stable=0.3)
         h.scale("web", 1)
         with explained("after scaling 4 -> 1"):
             h.converge("web", 1)
@@ -72,7 +72,7 @@ def check_scale_down(api, reconcile):
 def check_self_healing(api, reconcile):
     with Harness(api, reconcile) as h:
         h.create("web", 3)
-        before = {p["metadata"]["name"] for p in h.converge("web", 3)}
+        before = {p["metadata"]["name"] for p in h.converge("web", 3, stable=0.3)}
         victims = sorted(before)[:2]
         for name in victims:
             h.delete_pod(name)
@@ -85,10 +85,10 @@ def check_self_healing(api, reconcile):
 def check_status(api, reconcile):
     with Harness(api, reconcile) as h:
         h.create("web", 2)
-        h.converge("web", 2, ready=True)
+        h.converge("web", 2, ready=True, stable=0.3)
         h.status_is("web", 2)
         h.scale("web", 3)
-        h.converge("web", 3, ready=True)
+        h.converge("web", 3, ready=True, stable=0.3)
         with explained("after scaling 2 -> 3"):
             h.status_is("web", 3)
 
@@ -96,7 +96,7 @@ def check_status(api, reconcile):
 def check_deletion(api, reconcile):
     with Harness(api, reconcile) as h:
         ps = h.create("web", 2)
-        pods = h.converge("web", 2)
+        pods = h.converge("web", 2, stable=0.3)
         for pod in pods:
             ref = controller_of(pod)
             assert ref.get("blockOwnerDeletion") is True, (
@@ -116,23 +116,23 @@ def check_deletion(api, reconcile):
 def check_terminating(api, reconcile):
     with Harness(api, reconcile) as h:
         h.create("web", 3)
-        pods = h.converge("web", 3)
+        pods = h.converge("web", 3, stable=0.3)
         held = sorted(p["metadata"]["name"] for p in pods)[0]
         h.hold(held)                     # a finalizer: deleted, it stays Terminating
         mark = h.ctrl.api.writes
         h.delete_pod(held)
         with explained(f"while its deleted pod {held} stays Terminating"):
-            h.converge("web", 3, ready=True, stable=1.0)
+            h.converge("web", 3, ready=True, stable=0.5)
             h.status_is("web", 3)
         with explained(f"after scaling 3 -> 2 while {held} is Terminating"):
             h.scale("web", 2)
-            h.converge("web", 2, stable=1.5)
+            h.converge("web", 2, stable=1.0)
         again = [w for w in h.writes(mark) if w.kind == "DELETE pods" and w.name == held]
         assert not again, (f"deleted the Terminating pod {held} again ({len(again)}x): it is "
                            "already going; count and choose among active pods only (is_active)")
         h.release(held)
         with explained(f"after the Terminating pod {held} went away"):
-            h.converge("web", 2, ready=True, stable=1.0)
+            h.converge("web", 2, ready=True, stable=0.3)
             h.status_is("web", 2)
 
 
@@ -140,9 +140,9 @@ def check_unready(api, reconcile):
     gate = "course.kitlib.dev/not-yet"    # pods stay Pending (never Ready) while gated
     with Harness(api, reconcile) as h:
         h.create("web", 3, schedulingGates=[{"name": gate}])
-        pods = h.converge("web", 3, stable=0.5)
+        pods = h.converge("web", 3, stable=0.3)
         with explained("while its 3 pods are not Ready"):
-            h.status_is("web", 3, ready=0, stable=1.5)
+            h.status_is("web", 3, ready=0, stable=1.0)
         for pod in sorted(pods, key=lambda p: p["metadata"]["name"])[:2]:
             h.core.patch_namespaced_pod(pod["metadata"]["name"], h.namespace, [
                 {"op": "remove", "path": "/spec/schedulingGates"}],
@@ -152,7 +152,7 @@ def check_unready(api, reconcile):
                lambda: f"{sum(map(is_ready, h.owned(ps)))} of 2 released pods Ready after "
                        f"{KUBELET_READY_WAIT}s")
         with explained("after 2 of its 3 pods became Ready"):
-            h.status_is("web", 3, ready=2, stable=1.0)
+            h.status_is("web", 3, ready=2, stable=0.5)
 
 
 def check_foreign_pods(api, reconcile):
@@ -160,8 +160,8 @@ def check_foreign_pods(api, reconcile):
         cm = h.core.create_namespaced_config_map(h.namespace, {"metadata": {"name": "other-owner"}})
         h.create("web", 4)
         db = h.create("web-db", 2, labels={"app": "web", "tier": "db"})   # web's selector matches
-        h.converge("web", 4)
-        db_pods = {p["metadata"]["name"] for p in h.converge("web-db", 2)}
+        h.converge("web", 4, stable=0.3)
+        db_pods = {p["metadata"]["name"] for p in h.converge("web-db", 2, stable=0.3)}
         other_ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": "other-owner",
                      "uid": cm.metadata.uid, "controller": True, "blockOwnerDeletion": False}
         h.core.create_namespaced_pod(h.namespace, {"metadata": {
@@ -169,7 +169,7 @@ def check_foreign_pods(api, reconcile):
             "spec": {"containers": [{"name": "main", "image": "registry.k8s.io/pause:3.10"}]}})
         h.scale("web", 1)
         with explained("after scaling 4 -> 1 beside pods of others that its selector matches"):
-            h.converge("web", 1, stable=1.5)
+            h.converge("web", 1, stable=1.0)
         by_name = {p["metadata"]["name"]: p for p in h.pods()}
         theirs = by_name.get("someone-elses")
         assert theirs is not None and is_active(theirs), (
@@ -215,7 +215,7 @@ def check_adoption(api, reconcile):
 def check_zero_writes(api, reconcile):
     with Harness(api, reconcile) as h:
         h.create("web", 3)
-        pods = h.converge("web", 3, ready=True)
+        pods = h.converge("web", 3, ready=True, stable=0.3)
         h.status_is("web", 3)
         h.ctrl.wait_idle(timeout=10, settle=0.5)
         mark = h.ctrl.api.writes
@@ -252,7 +252,7 @@ def check_conflicts(api, reconcile):
     with Harness(api, reconcile) as h:
         h.ctrl.api.before_write.append(conflict)
         h.create("web", 2)
-        h.converge("web", 2, ready=True)
+        h.converge("web", 2, ready=True, stable=0.3)
         h.status_is("web", 2)
         armed["on"] = True              # the API server now answers 409 to status writes
         h.scale("web", 4)
@@ -541,8 +541,9 @@ def _cases(api, parts: dict, reconcile, table) -> list[Case]:
 
 def run_within(title: str, cases: list[Case], budget: float | None = None, show: bool = True,
                out_of: float | None = None) -> Summary:
-    """``run_cases``, but all the cases share ``budget`` seconds: each gets what is left,
-    less MIN_CASE_TIME for every case after it and CLEANUP_RESERVE; a case that runs
+    """``run_cases``, but all the cases share ``budget`` seconds: each gets what is left
+    less CLEANUP_RESERVE, keeping MIN_CASE_TIME for every case after it (at most half of
+    what is left); a case that runs
     over fails with a line, and one that finds no time left fails without running. So a
     wrong controller costs one cell a failed line, never the grader's cell time-out."""
     budget = CELL_BUDGET if budget is None else budget
@@ -550,7 +551,8 @@ def run_within(title: str, cases: list[Case], budget: float | None = None, show:
     end = time.monotonic() + budget
     for i, case in enumerate(cases):
         after = len(cases) - i - 1
-        left = end - time.monotonic() - CLEANUP_RESERVE - MIN_CASE_TIME * after
+        remaining = end - time.monotonic() - CLEANUP_RESERVE
+        left = remaining - min(MIN_CASE_TIME * after, remaining / 2)   # keep some for the rest
         if left < MIN_CASE_TIME / 2:
             summary.results.append(CaseResult(
                 case.name, False, 0, case.points,
