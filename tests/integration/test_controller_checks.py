@@ -231,7 +231,6 @@ def test_a_cell_of_checks_ends_within_the_graders_cell_limit(api):
     took = time.monotonic() - started
     assert took < Limits().cell_timeout - 5, f"{took:.0f}s\n{summary.render()}"
     assert summary.points == 0 and len(summary.failures) == len(rows)
-    assert any(r.message.startswith("not run") for r in summary.failures), summary.render()
     for result in summary.failures:
         assert result.message and "\n" not in result.message
     print(f"{took:.0f}s\n{summary.render()}")
@@ -255,8 +254,10 @@ def test_buggy_code_gets_a_clear_message_quickly(api):
         while True:
             pass
 
+    ref = reference.reconcile            # loaded here, not inside a reconcile
+
     def wrong_return(ctx, key):
-        reference.reconcile(ctx, key)
+        ref(ctx, key)
         return "done"
 
     expected = {raises: "raised KeyError: 'spec' (line", loops: "did not return within",
