@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 CASE_LIMIT = 90           # seconds: the backstop; each check's own bounds are shorter
 CELL_BUDGET = 100         # seconds all the checks of one call (one graded cell) may take:
                           # the grader interrupts a cell after 120 (Limits.cell_timeout)
+HIDDEN_BUDGET = 25         # of it, for the hidden checks a cell runs after its public ones
 CLEANUP_RESERVE = 8       # seconds kept for a timed-out check to stop its controllers
 MIN_CASE_TIME = 10        # seconds kept for each check still to run
 LAST_CHAOS: dict = {}     # the chaos round's timeline, for kitlib.controller.plot.plot_chaos
@@ -571,7 +572,7 @@ def run_within(title: str, cases: list[Case], budget: float | None = None, show:
         limit = min(case.time_limit, left)
         result = run_case(Case(case.name, case.check, case.points, limit, case.hidden))
         if not result.passed and result.message.startswith("took longer than"):
-            result.message = (f"took longer than the {limit:.0f}s this check had (of this cell's "
+            result.message = (f"took longer than the {limit:.2g}s this check had (of this cell's "
                               f"{budget:g}s): a controller that never settles?")
         summary.results.append(result)
     if show:
@@ -612,7 +613,11 @@ def step(number: int, *parts, api=None, show=True, hidden: bool = False) -> Summ
     if hidden:
         title += " (hidden checks)"
     api = _prepare(api) if any(row[1] not in PURE for row in table) else api
-    return run_within(title, _cases(api, names, reconcile, table), show=show,
+    # one cell runs a step's public checks, then its hidden ones: together within CELL_BUDGET
+    budget = CELL_BUDGET
+    if any(row[3] for row in rows):
+        budget = HIDDEN_BUDGET if hidden else CELL_BUDGET - HIDDEN_BUDGET
+    return run_within(title, _cases(api, names, reconcile, table), budget=budget, show=show,
                       out_of=None if hidden else points(rows))
 
 

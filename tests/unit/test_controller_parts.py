@@ -138,3 +138,33 @@ def test_step_checks_say_what_is_wrong_with_a_part():
     assert "returned int, want a list of pods" in wrong_type.failures[0].message
     with pytest.raises(TypeError, match="takes 2 functions"):
         checks.step(2, lambda podset, pods: pods)
+
+
+def test_a_cells_checks_share_one_budget(monkeypatch):
+    """Checks that each run into their own limit still end, together, within the budget:
+    later ones get what is left, or fail without running; each failure is one line."""
+    import time
+
+    from exercises.controller import checks
+    from kitlib.checks import Case
+    monkeypatch.setattr(checks, "CLEANUP_RESERVE", 0.2)
+    monkeypatch.setattr(checks, "MIN_CASE_TIME", 0.5)
+
+    def endless():
+        while True:
+            time.sleep(0.01)
+    cases = [Case(f"check {i}", endless, 1, 60) for i in range(6)]
+    started = time.monotonic()
+    summary = checks.run_within("Q", cases, budget=3, show=False)
+    assert time.monotonic() - started < 3.5
+    assert summary.points == 0 and len(summary.failures) == 6
+    messages = [r.message for r in summary.results]
+    assert messages[0].startswith("took longer than the") and "of this cell's 3s" in messages[0]
+    assert all(m.startswith(("took longer than the", "not run: the checks before it used up "
+                                          "this cell's 3s")) for m in messages), messages
+
+
+def test_step_8_keeps_part_of_the_cell_for_its_hidden_checks():
+    from exercises.controller import checks
+    assert checks.HIDDEN_BUDGET < checks.CELL_BUDGET < 120
+    assert [n for n, (_, _, rows) in checks.STEPS.items() if any(r[3] for r in rows)] == [8]
