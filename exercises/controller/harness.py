@@ -31,10 +31,17 @@ if TYPE_CHECKING:
 
 RECONCILE_TIMEOUT = 5     # seconds of its own time one reconcile may take in the checks
 KUBELET_READY_WAIT = 60   # seconds the node may take to make the right pods Ready
+MAX_CREATIONS = 100       # pods one check's controllers may ask to create (the chaos round
+                          # needs about 30): past it, every creation fails and the check does
+HOLD = "course.kitlib.dev/hold"   # the finalizer the checks use to keep a deleted pod Terminating
 
 
 class Fatal(AssertionError):
     """The controller reports an error that retrying will not fix."""
+
+
+class TooManyCreations(RuntimeError):
+    """Raised in reconcile by a pod creation past the harness's MAX_CREATIONS."""
 
 
 @contextlib.contextmanager
@@ -62,6 +69,10 @@ class Harness:
         self.namespace = f"{prefix}-{uuid.uuid4().hex[:6]}"
         self.controllers: list[Controller] = []
         self.ctrl: Controller | None = None
+        self.max_creations = MAX_CREATIONS
+        self.creations = 0          # create-like pod requests of all its controllers
+        self.breach: str | None = None
+        self.held: set[str] = set()
 
     def __enter__(self) -> "Harness":
         self.core.create_namespace({"metadata": {"name": self.namespace,
@@ -72,6 +83,8 @@ class Harness:
     def __exit__(self, *exc) -> None:
         for ctrl in self.controllers:
             ctrl.stop(timeout=5)
+        for name in list(self.held):      # a held pod would keep the namespace forever
+            self.release(name)
         try:
             self.core.delete_namespace(self.namespace)
         except ApiException:
@@ -79,6 +92,7 @@ class Harness:
 
     def start(self) -> Controller:
         counted = CountingApiClient(self.api)
+        counted.before_write.append(self._bound_creations)
         self.ctrl = Controller(counted, self.reconcile, namespace=self.namespace,
                                resync_period=600, reconcile_timeout=RECONCILE_TIMEOUT,
                                pod_event_delay=self.pod_event_delay,
@@ -86,10 +100,25 @@ class Harness:
         self.controllers.append(self.ctrl)
         return self.ctrl.start()
 
+    def _bound_creations(self, write: Write, body) -> None:
+        """A controller that creates pods without bound fails this check (a line), instead
+        of filling the cluster until the grader's cell time limit ends it."""
+        if write.resource != "pods" or not write.create_like:
+            return
+        self.creations += 1
+        if self.creations > self.max_creations:
+            self.breach = (f"reconcile asked to create more than {self.max_creations} pods "
+                           "(creations must stop at spec.replicas: count what exists first)")
+            raise TooManyCreations(self.breach)
+
     # ----------------------------------------------------------- the PodSet
-    def create(self, name: str, replicas: int, labels: dict | None = None) -> dict:
+    def create(self, name: str, replicas: int, labels: dict | None = None,
+               **pod_spec) -> dict:
+        """Create PodSet ``name``; ``pod_spec`` adds fields to its pod template's spec."""
+        manifest = podset(name, replicas, labels)
+        manifest["spec"]["template"]["spec"].update(pod_spec)
         return self.custom.create_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL, podset(name, replicas, labels))
+            GROUP, VERSION, self.namespace, PLURAL, manifest)
 
     def get(self, name: str) -> dict:
         return self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
@@ -115,9 +144,26 @@ class Harness:
             if exc.status != 404:
                 raise
 
+    def hold(self, name: str) -> None:
+        """Add a finalizer to pod ``name``: deleted, it stays Terminating until ``release``."""
+        self.core.patch_namespaced_pod(name, self.namespace, {"metadata": {"finalizers": [HOLD]}})
+        self.held.add(name)
+
+    def release(self, name: str) -> None:
+        try:
+            self.core.patch_namespaced_pod(name, self.namespace, [
+                {"op": "remove", "path": "/metadata/finalizers"}],
+                _content_type="application/json-patch+json")
+        except ApiException as exc:
+            if exc.status not in (404, 422):
+                raise
+        self.held.discard(name)
+
     # ----------------------------------------------------------- waiting
     def fatal(self) -> str | None:
         """An error of reconcile that retrying will not fix (a bug in the code)."""
+        if self.breach:
+            return self.breach
         for err in self.ctrl.errors if self.ctrl else []:
             if not isinstance(err.exception, (ApiException, ControllerStopped)):
                 return err.message
@@ -180,23 +226,41 @@ class Harness:
                      "controller: true to it")
         return text
 
-    def status_is(self, name: str, replicas: int, timeout: float = 15) -> dict:
-        want = lambda ps: {"replicas": replicas, "readyReplicas": replicas,
+    def status_is(self, name: str, replicas: int, timeout: float = 15,
+                  ready: int | None = None, stable: float = 0.0) -> dict:
+        """Wait until the status says ``replicas`` pods, ``ready`` of them Ready (default:
+        all) at the current generation, and still does ``stable`` seconds later."""
+        ready = replicas if ready is None else ready
+        want = lambda ps: {"replicas": replicas, "readyReplicas": ready,
                            "observedGeneration": ps["metadata"]["generation"]}
+
+        def have(ps):       # a count left out means 0, as Kubernetes' own statuses do
+            status = ps.get("status") or {}
+            return {k: status.get(k, 0 if k.endswith("eplicas") else None) for k in want(ps)}
 
         def ok():
             ps = self.get(name)
-            status = ps.get("status") or {}
-            return ps if all(status.get(k) == v for k, v in want(ps).items()) else None
+            return ps if have(ps) == want(ps) else None
 
         def why():
             ps = self.get(name)
             have = {k: (ps.get("status") or {}).get(k) for k in want(ps)}
             return f"status is {have}, want {want(ps)}"
-        return self.wait(ok, timeout, why)
+        ps = self.wait(ok, timeout, why)
+        if stable:
+            end = time.monotonic() + stable
+            while time.monotonic() < end:
+                time.sleep(0.2)
+                if not ok():
+                    raise AssertionError(f"the status changed again: {why()}")
+        return ps
 
     def writes(self, since: int = 0) -> list[Write]:
         return self.ctrl.api.since(since)
+
+    def created(self, since: int = 0) -> list[Write]:
+        """The requests of the current controller that made a new pod (POST, or apply)."""
+        return [w for w in self.writes(since) if w.resource == "pods" and w.created]
 
 
 def pods_text(n: int) -> str:

@@ -6,6 +6,9 @@
     counted.writes            # how many POST/PUT/PATCH/DELETE requests so far
     counted.by_kind()         # {"POST pods": 3, "PUT podsets/status": 2}
 
+Each write also records its content type and, once answered, the HTTP status
+(``Write.created``: a POST, or a server-side apply PATCH, that made a new object).
+
 It also keeps, per thread, the seconds spent waiting for the API server (``api_seconds``),
 so a controller can tell a reconcile that loops from one waiting on a slow cluster.
 
@@ -28,17 +31,34 @@ _PATH = re.compile(r"/(?:api/v1|apis/[^/]+/[^/]+)(?:/namespaces/(?P<ns>[^/?]+))?
                    r"(?:/(?P<name>[^/?]+))?(?:/(?P<sub>[^/?]+))?")
 
 
-@dataclass(frozen=True)
+APPLY = "application/apply-patch"
+
+
+@dataclass(eq=False)
 class Write:
     at: float
     method: str
     resource: str           # "pods", "podsets/status", ...
     namespace: str | None
     name: str | None
+    content_type: str = ""
+    status: int | None = None    # the API server's answer (None: not sent, failed or pending)
 
     @property
     def kind(self) -> str:
         return f"{self.method} {self.resource}"
+
+    @property
+    def create_like(self) -> bool:
+        """A request that may create an object: a POST, or a server-side apply."""
+        return self.method == "POST" or (self.method == "PATCH" and self.content_type.startswith(APPLY))
+
+    @property
+    def created(self) -> bool:
+        """The request made a new object (POST answered 2xx; apply answered 201 Created)."""
+        if self.method == "POST":
+            return self.status is not None and 200 <= self.status < 300
+        return self.create_like and self.status == 201
 
 
 def parse(method: str, url: str) -> Write:
@@ -69,14 +89,19 @@ class CountingApiClient(client.ApiClient):
         with self._lock:
             self._calling[ident] = started
         try:
+            write = None
             if method.upper() in WRITE_METHODS:
                 write = parse(method, url)
+                write.content_type = str((header_params or {}).get("Content-Type") or "")
                 for hook in list(self.before_write):
                     hook(write, body)
                 with self._lock:
                     self.log.append(write)
-            return super().call_api(method, url, header_params=header_params, body=body,
-                                    post_params=post_params, _request_timeout=_request_timeout)
+            response = super().call_api(method, url, header_params=header_params, body=body,
+                                        post_params=post_params, _request_timeout=_request_timeout)
+            if write is not None:
+                write.status = getattr(response, "status", None)
+            return response
         finally:
             with self._lock:
                 self._calling.pop(ident, None)

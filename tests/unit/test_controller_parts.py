@@ -3,6 +3,7 @@ counting, error descriptions, the CRD file, and the chapter's solution cell."""
 import time
 
 import nbformat
+import pytest
 from kubernetes.client.exceptions import ApiException
 
 from kitlib.controller import CRD_NAME, Expectations, controller_of, crd_manifest, is_active, is_ready, matches, podset
@@ -103,23 +104,67 @@ def test_chapter_opens_with_objectives_time_and_covers_and_boots_the_cluster():
     assert "delete_namespace" in _cells("code")[-1].source
 
 
-def test_solution_cell_defines_reconcile_and_graded_cells_follow_nbgrader():
-    from exercises.controller import reference
-    graded = [c for c in _cells() if "nbgrader" in c.metadata]
-    solution = [c for c in graded if c.metadata.nbgrader["solution"]]
-    tests = [c for c in graded if c.metadata.nbgrader["grade"]]
-    assert len(solution) == 1 and len(tests) == 2
-    src = solution[0].source
-    assert "### BEGIN SOLUTION" in src and "### END SOLUTION" in src
-    assert solution[0].metadata.nbgrader["grade_id"] == reference.GRADE_ID
-    assert callable(reference.load())      # the cell runs and defines reconcile
-    for cell in tests:
-        meta = cell.metadata.nbgrader
-        assert meta["schema_version"] == 3 and meta["locked"] and meta["points"] > 0
-        assert "run_cases" in cell.source or "checks." in cell.source
-        assert "assert" in cell.source
-    assert "### BEGIN HIDDEN TESTS" in tests[1].source and "### END HIDDEN TESTS" in tests[1].source
-    # points in the cells equal the points of the checks they run
+def test_each_step_has_a_solution_cell_then_its_check_cell_then_hints():
+    """Eight graded steps: a solution cell (one function), its check cell worth the points
+    of the checks it runs, and a hints cell; the last step's reconcile composes the rest."""
+    from exercises.controller import checks, reference
+    cells = _cells("code")
+    solutions = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")]
+    assert [cells[i].metadata.nbgrader["grade_id"] for i in solutions] == list(reference.GRADE_IDS)
+    assert callable(reference.load())      # the cells run and define reconcile
+    for number, i in enumerate(solutions, start=1):
+        src, test, hint = cells[i].source, cells[i + 1], cells[i + 2]
+        assert src.count("### BEGIN SOLUTION") == src.count("### END SOLUTION") == 1
+        for part in checks.STEPS[number][1]:
+            assert f"def {part}(" in src, (number, part)
+        meta = test.metadata.get("nbgrader", {})
+        assert meta.get("grade") and meta["locked"] and meta["schema_version"] == 3
+        assert f"checks.step({number}," in test.source and "assert" in test.source
+        assert meta["points"] == checks.points(checks.STEPS[number][2]), number
+        assert "hints(" in hint.source and "nbgrader" not in hint.metadata
+    hidden = [n for n, (_, _, rows) in checks.STEPS.items() if any(r[3] for r in rows)]
+    for number in hidden:
+        test = cells[solutions[number - 1] + 1]
+        assert "### BEGIN HIDDEN TESTS" in test.source and "hidden=True" in test.source
+
+
+def test_step_checks_say_what_is_wrong_with_a_part():
+    """Steps 1 and 3 are checked on plain data, without a cluster."""
     from exercises.controller import checks
-    assert tests[0].metadata.nbgrader["points"] == sum(r[2] for r in checks.BASICS)
-    assert tests[1].metadata.nbgrader["points"] == sum(r[2] for r in checks.ROBUSTNESS + checks.ROBUSTNESS_HIDDEN)
+    summary = checks.step(1, lambda podset, pods: pods, show=False)
+    assert not summary.all_passed
+    assert "counted a pod being deleted" in summary.failures[0].message
+    wrong_type = checks.step(1, lambda podset, pods: len(pods), show=False)
+    assert "returned int, want a list of pods" in wrong_type.failures[0].message
+    with pytest.raises(TypeError, match="takes 2 functions"):
+        checks.step(2, lambda podset, pods: pods)
+
+
+def test_a_cells_checks_share_one_budget(monkeypatch):
+    """Checks that each run into their own limit still end, together, within the budget:
+    later ones get what is left, or fail without running; each failure is one line."""
+    import time
+
+    from exercises.controller import checks
+    from kitlib.checks import Case
+    monkeypatch.setattr(checks, "CLEANUP_RESERVE", 0.2)
+    monkeypatch.setattr(checks, "MIN_CASE_TIME", 0.5)
+
+    def endless():
+        while True:
+            time.sleep(0.01)
+    cases = [Case(f"check {i}", endless, 1, 60) for i in range(6)]
+    started = time.monotonic()
+    summary = checks.run_within("Q", cases, budget=3, show=False)
+    assert time.monotonic() - started < 3.5
+    assert summary.points == 0 and len(summary.failures) == 6
+    messages = [r.message for r in summary.results]
+    assert messages[0].startswith("took longer than the") and "of this cell's 3s" in messages[0]
+    assert all(m.startswith(("took longer than the", "not run: the checks before it used up "
+                                          "this cell's 3s")) for m in messages), messages
+
+
+def test_step_8_keeps_part_of_the_cell_for_its_hidden_checks():
+    from exercises.controller import checks
+    assert checks.HIDDEN_BUDGET < checks.CELL_BUDGET < 120
+    assert [n for n, (_, _, rows) in checks.STEPS.items() if any(r[3] for r in rows)] == [8]
