@@ -123,6 +123,8 @@ def grade(job: Job) -> SubmissionReport:
     finally:
         report.warnings += run.stop()
     report.warnings += run.notices
+    if legacy:
+        report.warnings.append(f"this notebook's checks ran in the learner's kernel: {legacy}")
     report.timings = {k: round(v, 2) for k, v in {
         **run.timings, "learner": info.learner_seconds, "checks": info.checker_seconds,
         "kernels": info.seconds - info.learner_seconds - info.checker_seconds}.items()}
