@@ -37,6 +37,19 @@ def test_test_cells_use_only_their_own_names_and_answers(path):
     assert {k: v for k, v in borrowed.items() if v} == {}
 
 
+@pytest.mark.parametrize("path", GRADED, ids=lambda p: p.name)
+def test_the_learners_cells_do_not_lean_on_checker_cells(path):
+    """When graded, a checker cell runs only in the checker's kernel: what it defines does
+    not exist in the learner's, so the learner's cells must define it themselves."""
+    nb = m.read(path)
+    code = [c for c in nb.cells if c.cell_type == "code" and not m.is_autograded_test(c)]
+    learner_defines = set().union(*(defined_names(c.source) for c in code if not is_checker_cell(c)))
+    only_checker = checker_names(nb) - learner_defines
+    leaning = {i: sorted(borrowed_names(c.source, set()) & only_checker)
+               for i, c in enumerate(code) if not is_checker_cell(c)}
+    assert {i: names for i, names in leaning.items() if names} == {}
+
+
 def test_names_are_told_apart():
     answers = defined_names("def add(a, b):\n    return a + b\nlimit = 3\nimport os")
     assert answers == {"add", "limit", "os"}
