@@ -69,8 +69,10 @@ def cmd_grade(args) -> int:
     opts = Options(cell_timeout=args.cell_timeout, total_timeout=args.timeout,
                    isolation=args.isolation, use_cluster=not args.no_cluster,
                    feedback_format=args.format)
-    results = grade_all(submissions, sources, out, jobs=args.jobs, options=opts,
-                        report=lambda s: print(s, flush=True), cluster=cluster)
+    from kitlib.cluster.interrupts import sigterm_interrupts
+    with sigterm_interrupts():      # stopped like Ctrl-C: workers, sandboxes, clusters go too
+        results = grade_all(submissions, sources, out, jobs=args.jobs, options=opts,
+                            report=lambda s: print(s, flush=True), cluster=cluster)
     print(f"gradebook: {out / 'gradebook.csv'}\nfeedback:  {out / 'feedback'}/")
     return 0 if results else 1
 
