@@ -39,19 +39,23 @@ def _summary_lines(summary: dict, show_hidden_cases: bool = False) -> list[str]:
 
 
 def hidden_state(parts) -> str | None:
-    """"3 of 4 passed", "not run"... for the hidden parts of one question (None: it has none)."""
+    """"3 of 4 passed", "not run"... for the hidden checks of one question (None: it has none).
+    A hidden check is a case marked hidden (in any part's summary, e.g. cases a hidden block
+    added to a public run), a case of a hidden part, or a hidden part's own assertions."""
     hidden = [p for p in parts if p.hidden]
-    if not hidden:
+    cases = [r for p in parts for s in p.summaries for r in s.get("results", [])
+             if p.hidden or r.get("hidden")]
+    if not hidden and not cases:
         return None
-    passed = total = 0
+    passed, total = sum(1 for r in cases if r.get("passed")), len(cases)
     for part in hidden:
         if part.status in ("not-run", "skipped"):
             continue
-        cases = [r for s in part.summaries for r in s.get("results", [])]
-        good = sum(1 for r in cases if r.get("passed"))
-        if not cases or (part.status != "ok" and good == len(cases)):
-            cases, good = cases + [{}], good + (part.status == "ok")   # the part's own asserts
-        passed, total = passed + good, total + len(cases)
+        own = [r for s in part.summaries for r in s.get("results", [])]
+        if not own and cases and part.status == "ok":
+            continue                        # it only added cases, counted where they ran
+        if not own or (part.status != "ok" and all(r.get("passed") for r in own)):
+            total, passed = total + 1, passed + (part.status == "ok")   # its own asserts
     if total == 0:
         why = "a check before them failed" if any(p.status == "skipped" for p in hidden) else ""
         return "not run" + (f", because {why}" if why else "")

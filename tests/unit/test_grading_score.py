@@ -93,3 +93,8 @@ def test_hidden_counts_say_how_many_passed_and_when_none_ran():
     assert hidden_state([Part(True, "ok"), Part(True, "error", "x")]) == "1 of 2 passed"
     assert hidden_state([Part(True, "skipped")]).startswith("not run, because")
     assert hidden_state([Part(True, "not-run")]) == "not run"
+    # a hidden block that only adds cases to the public run (chapter 5's style): the hidden
+    # cases are counted where they ran, not the block as one passing check
+    public = summary(2, 2)
+    public["results"] += [{"name": "h", "passed": False, "points": 0, "max_points": 1, "hidden": True}] * 3
+    assert hidden_state([Part(True, "ok"), Part(False, "error", "x", summaries=[public])]) == "0 of 3 passed"
