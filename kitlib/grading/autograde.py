@@ -19,7 +19,7 @@ from kitlib.grading.execute import Limits, run_notebook
 from kitlib.grading.feedback import render
 from kitlib.grading.integrity import prepare
 from kitlib.grading.release import release_notebook
-from kitlib.grading.report import SubmissionReport
+from kitlib.grading.report import GRADER_TROUBLE, SubmissionReport
 from kitlib.grading.score import score_notebook
 
 FEEDBACK_EXT = {"md": ".md", "html": ".html"}
@@ -115,7 +115,8 @@ def grade(job: Job) -> SubmissionReport:
     if not legacy:
         route_test_cells(nb, source)
     run = SubmissionRun(job, opts, workdir, _cluster_plan(job, opts, source),
-                        separate_checker=not legacy, content=raw)
+                        separate_checker=not legacy, content=raw,
+                        isolation=effective_isolation(opts.isolation, source))
     try:
         run.start(support=source_path.with_suffix(""))
         info = run_notebook(nb, run.run_dir, run.learner_env, opts.limits(),
@@ -160,7 +161,6 @@ def run_job_file(path: Path) -> int:
     except Exception as exc:
         import traceback
 
-        from kitlib.grading.batch import GRADER_TROUBLE
         report = SubmissionReport.new(
             job.student, Path(job.source), Path(job.submission), error=GRADER_TROUBLE,
             warnings=[f"the grader failed: {type(exc).__name__}: {exc}"],

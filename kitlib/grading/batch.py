@@ -21,7 +21,7 @@ from typing import Callable
 
 from kitlib.grading import nbmeta as m
 from kitlib.grading.autograde import Job, Options, finish
-from kitlib.grading.report import SubmissionReport
+from kitlib.grading.report import GRADER_TROUBLE, SubmissionReport
 
 Report = Callable[[str], None]
 
@@ -314,12 +314,6 @@ def _collect(sub: Submission, workdir: Path, out: Path, opts: Options, late: boo
                            "and was stopped", warnings=_log_tail(workdir))
     return _not_graded(sub, out, opts, GRADER_TROUBLE,
                        warnings=[f"the worker ended with exit code {code}", *_log_tail(workdir)])
-
-
-# What a learner reads when the grader itself failed; the details go to the instructor
-# (grades.json's warnings and traceback).
-GRADER_TROUBLE = ("this notebook could not be graded because of a problem on the grading side, "
-                  "not in your code; your instructor can see what happened")
 
 
 def _log_tail(workdir: Path, lines: int = 20) -> list[str]:

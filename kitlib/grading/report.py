@@ -9,6 +9,11 @@ from kitlib.grading import nbmeta as m
 from kitlib.grading.integrity import Note
 from kitlib.grading.score import AnswerProblem, Part, TestResult
 
+# What a learner reads when the grader itself failed; the details go to the instructor
+# (grades.json's warnings and traceback).
+GRADER_TROUBLE = ("this notebook could not be graded because of a problem on the grading side, "
+                  "not in your code; your instructor can see what happened")
+
 
 @dataclass
 class SubmissionReport:

@@ -51,13 +51,13 @@ def kernel_environment(workdir: Path, extra: dict, cluster: str | None = None) -
     return env
 
 
-def _sandbox_environment(private: Path) -> dict:
+def _sandbox_environment(private: Path, readable: list[str]) -> dict:
     """The learner kernel's whole environment: nothing of the grader's but the basics."""
     from kitlib.checks.cases import GRADING_ENV
     from kitlib.paths import cache_dir
     home = private / "home"
     path = [str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]
-    for p in jail.kit_paths():
+    for p in readable:
         if p.endswith("/bin") and p not in path:
             path.insert(0, p)
     env = {"PATH": os.pathsep.join(path), "HOME": str(home), "USER": "learner",
@@ -96,9 +96,10 @@ def _write_private(path: Path, text: str) -> None:
 
 class SubmissionRun:
     def __init__(self, job, opts, workdir: Path, cluster: str, separate_checker: bool,
-                 content: bytes = b""):
+                 content: bytes = b"", isolation: str = "rbac"):
         self.job, self.opts, self.workdir = job, opts, Path(workdir)
         self.cluster, self.separate_checker, self.content = cluster, separate_checker, content
+        self.isolation = isolation         # for a shared cluster only (see sandbox.py)
         self.private = self.workdir / "learner"
         self.run_dir = self.private / "run"
         self.checker_dir = self.workdir / "checker"
@@ -122,7 +123,8 @@ class SubmissionRun:
         if support is not None and support.is_dir():
             shutil.copytree(support, self.run_dir / support.name, dirs_exist_ok=True)
         ok, why = jail.available()
-        self.learner_env = _sandbox_environment(self.private) if ok else kernel_environment(
+        readable = jail.kit_paths() if ok else []
+        self.learner_env = _sandbox_environment(self.private, readable) if ok else kernel_environment(
             self.private, {"KIT_STATE_DIR": str(self.private / "state")})
         checker_extra: dict = {}
         cluster_began = time.monotonic()
@@ -137,7 +139,7 @@ class SubmissionRun:
             number = _number(self.workdir)
             self.spec = jail.prepare(jail.Spec(name=f"grade-{os.getpid()}-{number}",
                                                uid=jail.uid_for(number), private=str(self.private),
-                                               readable=jail.kit_paths()))
+                                               readable=readable))
             kernels = self.workdir / "kernels"
             self._kernel_name = jail.kernel_spec(self.spec.save(self.workdir / "jail.json"), kernels)
             self._kernel_dirs = [kernels]
@@ -174,15 +176,12 @@ class SubmissionRun:
 
     def _start_shared(self) -> dict:
         """A namespace of its own on the instructor's cluster (see sandbox.py)."""
-        from kitlib.grading import nbmeta as m
         from kitlib.grading import sandbox
-        from kitlib.grading.autograde import effective_isolation
         from kitlib.kube import api_client, kubeconfig_path
         kubeconfig = kubeconfig_path(self.job.cluster)
         api = api_client(kubeconfig)
         name = sandbox.namespace_name(self.job.student, Path(self.job.source).stem, self.content)
-        isolation = effective_isolation(self.opts.isolation, m.read(self.job.source))
-        ctx = sandbox.submission_namespace(api, name, self.private, isolation,
+        ctx = sandbox.submission_namespace(api, name, self.private, self.isolation,
                                            admin_kubeconfig=kubeconfig,
                                            token_seconds=int(self.opts.total_timeout) + 600)
         self.learner_env.update(ctx.__enter__())
