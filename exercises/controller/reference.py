@@ -6,19 +6,41 @@ benchmark use it; so can
 from __future__ import annotations
 
 import functools
+import types
 
-from exercises.solutions import solution
+from exercises.solutions import solution, test_cell
 
 CHAPTER = "06-controller-exercise"
 GRADE_IDS = ("podset-owned", "podset-create", "podset-extras", "podset-status", "podset-adopt",
              "podset-sync", "podset-write-status", "podset-reconcile")
 GRADE_ID = GRADE_IDS[-1]     # the step whose function is ``reconcile``
+HIDDEN_CHECKS_IN = "check-reconcile"   # the test cell whose hidden tests define ``HIDDEN``
 
 
 @functools.cache
 def names() -> dict:
     """Everything the solution cells define, run in order in one namespace."""
     return solution(CHAPTER, *GRADE_IDS)
+
+
+@functools.cache
+def hidden_rows() -> list:
+    """The hidden checks ``(name, check, points)`` as the chapter's test cell defines them
+    (its hidden region only; that cell is their one copy): the region is run with a
+    ``checks.step`` that records what it was asked to run instead of running it."""
+    from kitlib.grading.nbmeta import BEGIN_HIDDEN, END_HIDDEN, split_regions
+    regions = split_regions(test_cell(CHAPTER, HIDDEN_CHECKS_IN), BEGIN_HIDDEN, END_HIDDEN)
+    [region] = [lines for inside, lines in regions if inside]
+
+    class Recorder:
+        @staticmethod
+        def step(number, *parts, hidden, **options):
+            asked.extend(hidden)
+            return types.SimpleNamespace(all_passed=True)
+    asked: list = []
+    exec(compile("\n".join(region), f"chapters/{CHAPTER}.md#{HIDDEN_CHECKS_IN}", "exec"),
+         {"__name__": f"chapters.{CHAPTER}.hidden", "checks": Recorder, "reconcile": None})
+    return asked
 
 
 def load():

@@ -120,12 +120,13 @@ def test_each_step_has_a_solution_cell_then_its_check_cell_then_hints():
         meta = test.metadata.get("nbgrader", {})
         assert meta.get("grade") and meta["locked"] and meta["schema_version"] == 3
         assert f"checks.step({number}," in test.source and "assert" in test.source
-        assert meta["points"] == checks.points(checks.STEPS[number][2]), number
+        assert meta["points"] == (checks.points(checks.STEPS[number][2])
+                                  + checks.HIDDEN_POINTS.get(number, 0)), number
         assert "hints(" in hint.source and "nbgrader" not in hint.metadata
-    hidden = [n for n, (_, _, rows) in checks.STEPS.items() if any(r[3] for r in rows)]
-    for number in hidden:
+    for number, hidden_points in checks.HIDDEN_POINTS.items():
         test = cells[solutions[number - 1] + 1]
-        assert "### BEGIN HIDDEN TESTS" in test.source and "hidden=True" in test.source
+        assert "### BEGIN HIDDEN TESTS" in test.source and "hidden=HIDDEN" in test.source
+        assert sum(row[2] for row in reference.hidden_rows()) == hidden_points
 
 
 def test_step_checks_say_what_is_wrong_with_a_part():
@@ -167,4 +168,14 @@ def test_a_cells_checks_share_one_budget(monkeypatch):
 def test_step_8_keeps_part_of_the_cell_for_its_hidden_checks():
     from exercises.controller import checks
     assert checks.HIDDEN_BUDGET < checks.CELL_BUDGET < 120
-    assert [n for n, (_, _, rows) in checks.STEPS.items() if any(r[3] for r in rows)] == [8]
+    assert list(checks.HIDDEN_POINTS) == [8]
+
+
+def test_hidden_checks_are_written_only_in_the_chapter():
+    """The library a learner installs holds no hidden check: the chapter's test cell does,
+    and tests read them from there."""
+    from exercises.controller import checks, reference
+    [(name, check, points)] = reference.hidden_rows()
+    assert name.startswith("restart mid-way") and points == 2
+    assert check.__name__ == "check_restart" and not hasattr(checks, "check_restart")
+    assert all(not row[3] for row in checks.ALL)
