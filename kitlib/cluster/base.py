@@ -98,3 +98,21 @@ class Provider(ABC):
 
     def preflight(self) -> None:  # noqa: B027 - optional hook: most providers need no check
         """Raise ClusterError early (before any work) if this provider cannot run here."""
+
+    # Control-plane components (kitlib.cluster.components): only where the kit runs them.
+    stoppable: tuple[str, ...] = ()
+
+    def component_running(self, component: str) -> bool:
+        raise ClusterError(f"the {self.name} provider does not run the control plane itself")
+
+    def stop_component(self, component: str) -> None:
+        raise ClusterError(f"the {self.name} provider does not run the control plane itself")
+
+    def start_component(self, component: str) -> None:
+        raise ClusterError(f"the {self.name} provider does not run the control plane itself")
+
+    def _restart_stopped_components(self) -> None:
+        from kitlib.cluster.components import start_all
+        started = start_all(self)
+        if started:
+            self.report(f"started again what was left stopped: {', '.join(started)}")

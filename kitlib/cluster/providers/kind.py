@@ -103,11 +103,14 @@ class KindProvider(Provider):
         return tools.ensure(["kind"], report=self.report)["kind"]
 
     def preflight(self) -> None:
+        self._use_recorded_engine()
+        self._private_host = use_engine(self.report)
+
+    def _use_recorded_engine(self) -> None:
         record = self.cluster.read()
         host = (record.details.get("docker_host") if record else None)
         if host and not os.environ.get("DOCKER_HOST"):
             os.environ["DOCKER_HOST"] = host       # the private engine this cluster lives in
-        self._private_host = use_engine(self.report)
 
     def existing_clusters(self) -> list[str]:
         out = subprocess.run([str(self._kind()), "get", "clusters"], capture_output=True,
@@ -126,6 +129,7 @@ class KindProvider(Provider):
             alive, detail = self.running()
             if alive and record.phase == "ready":
                 self.report(f"cluster {self.cluster.name!r} is already up ({detail}); reusing it")
+                self._restart_stopped_components()
                 return
             self.report("removing an unfinished kind cluster from an earlier run")
             self._delete()
@@ -167,6 +171,29 @@ class KindProvider(Provider):
 
     def running(self) -> tuple[bool, str]:
         return probe(self.cluster.kubeconfig)
+
+    # ----------------------------------------------------------------- components
+    # Static pods: the kubelet of the control-plane node runs what /etc/kubernetes/manifests
+    # holds, so a manifest moved out of that folder stops its component, moved back starts it.
+    stoppable = ("kube-scheduler", "kube-controller-manager")
+    MANIFESTS, PARKED = "/etc/kubernetes/manifests", "/etc/kubernetes/stopped-by-kit"
+
+    def _node_exec(self, *cmd: str) -> str:
+        self._use_recorded_engine()
+        return docker.run("exec", f"{self.cluster.name}-control-plane", *cmd, timeout=60)
+
+    def component_running(self, component: str) -> bool:
+        out = self._node_exec("crictl", "ps", "--quiet", "--state", "Running",
+                              "--name", f"^{component}$")
+        return bool(out.strip())
+
+    def stop_component(self, component: str) -> None:
+        self._node_exec("sh", "-c", f"mkdir -p {self.PARKED} && if [ -e {self.MANIFESTS}/{component}.yaml ]; "
+                        f"then mv {self.MANIFESTS}/{component}.yaml {self.PARKED}/; fi")
+
+    def start_component(self, component: str) -> None:
+        self._node_exec("sh", "-c", f"if [ -e {self.PARKED}/{component}.yaml ]; "
+                        f"then mv {self.PARKED}/{component}.yaml {self.MANIFESTS}/; fi")
 
 
 KIND_HINTS = ("Set kubectl context", "You can now", "Have a question", "Not sure what", "Thanks for")

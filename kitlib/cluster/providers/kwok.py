@@ -14,7 +14,7 @@ import yaml
 
 from kitlib.cluster import tools
 from kitlib.cluster.base import ClusterError, Provider, Record
-from kitlib.cluster.processes import processes_under, stop_all_under
+from kitlib.cluster.processes import processes_under, stop_all_under, terminate
 from kitlib.cluster.versions import load as load_versions
 from kitlib.paths import REPO_CLUSTER_DIR
 
@@ -83,6 +83,7 @@ class KwokProvider(Provider):
             alive, detail = self.running()
             if alive:
                 self.report(f"cluster {self.cluster.name!r} is already up ({detail}); reusing it")
+                self._restart_stopped_components()
                 return
             self.report(f"cluster {self.cluster.name!r} was stopped; starting it again")
             try:
@@ -119,6 +120,42 @@ class KwokProvider(Provider):
     def running(self) -> tuple[bool, str]:
         from kitlib.cluster.health import probe
         return probe(self.cluster.kubeconfig)
+
+    # ----------------------------------------------------------------- components
+    stoppable = ("kube-scheduler", "kube-controller-manager", "etcd")
+
+    def _pid_file(self, component: str) -> Path:
+        return self.workdir / "clusters" / self.cluster.name / "pids" / f"{component}.pid"
+
+    def _component_pid(self, component: str) -> int | None:
+        """The component's live process: its pid file names it and its command line is
+        this cluster's binary (a stale pid reused by another process does not count)."""
+        import psutil
+        try:
+            pid = int(self._pid_file(component).read_text().strip())
+            proc = psutil.Process(pid)
+            alive = proc.status() != psutil.STATUS_ZOMBIE
+            ours = str(self.workdir) in " ".join(proc.cmdline())
+        except (OSError, ValueError, psutil.Error):
+            return None
+        return pid if alive and ours else None
+
+    def component_running(self, component: str) -> bool:
+        return self._component_pid(component) is not None
+
+    def stop_component(self, component: str) -> None:
+        pid = self._component_pid(component)
+        if pid is not None:
+            left = terminate(pid, grace=10)
+            if left:
+                raise ClusterError(f"{component} (pid {pid}) did not stop")
+        # kwokctl starts what has no pid file, so `start cluster` brings back only this one
+        self._pid_file(component).unlink(missing_ok=True)
+
+    def start_component(self, component: str) -> None:
+        if not self.component_running(component):
+            self._pid_file(component).unlink(missing_ok=True)
+            self._kwokctl("start", "cluster", timeout=120)
 
     # ----------------------------------------------------------------- pieces
     def _write_config(self, paths: dict[str, Path]) -> Path:
