@@ -57,9 +57,13 @@ def try_create(api: client.ApiClient, namespace: str, pod: dict) -> dict:
     except ApiException as exc:
         return {"pod": name, "answer": f"rejected ({exc.status})",
                 "message": json.loads(exc.body).get("message", exc.reason), "warnings": []}
-    warnings = headers.getlist("Warning") if hasattr(headers, "getlist") else [headers.get("Warning")]
-    return {"pod": name, "answer": f"created ({status})", "message": "",
-            "warnings": [_warning_text(w) for w in warnings if w]}
+    return {"pod": name, "answer": f"created ({status})", "message": "", "warnings": _warnings(headers)}
+
+
+def _warnings(headers) -> list[str]:
+    """The texts of a response's ``Warning`` headers."""
+    found = headers.getlist("Warning") if hasattr(headers, "getlist") else [headers.get("Warning")]
+    return [_warning_text(w) for w in found if w]
 
 
 def _warning_text(header: str) -> str:
@@ -82,3 +86,23 @@ def violations(message: str) -> list[str]:
             current += ch
     parts.append(current)
     return [p.split("(")[0].strip() for p in parts if p.strip()]
+
+
+def privileged_deployment(name: str = "privileged-app") -> dict:
+    """A Deployment whose pod template the ``baseline`` level refuses."""
+    pod = privileged_pod()
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}}, "spec": pod["spec"]}}}
+
+
+def create_deployment(api: client.ApiClient, namespace: str, deployment: dict) -> list[str]:
+    """Create the Deployment; return the warnings the API server sent back with it."""
+    _, _, headers = client.AppsV1Api(api).create_namespaced_deployment_with_http_info(namespace, deployment)
+    return _warnings(headers)
+
+
+def failed_creates(api: client.ApiClient, namespace: str) -> list[str]:
+    """Messages of the FailedCreate events in ``namespace`` (a ReplicaSet refused pods)."""
+    events = client.CoreV1Api(api).list_namespaced_event(namespace, field_selector="reason=FailedCreate").items
+    return [e.message for e in events]
