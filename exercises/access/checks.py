@@ -5,7 +5,8 @@ ConfigMaps and a Secret; then the learner's objects — ``rbac_manifests(namespa
 list of manifest dicts or YAML text — are checked and applied. Accepted: Roles,
 RoleBindings and ClusterRoles for that namespace. Rejected: anything else, and every
 ClusterRoleBinding (it grants its role in every namespace, and report-bot works in one),
-and a ClusterRole that aggregates into others. The learner's ClusterRoles are applied under
+a RoleBinding to a User or Group (``system:serviceaccounts:<ns>`` would be every
+ServiceAccount there), and a ClusterRole that aggregates into others. The learner's ClusterRoles are applied under
 a name of the run's own (references rewritten), so they can never replace a built-in role
 or another learner's; everything made is removed at the end.
 
@@ -76,6 +77,9 @@ def answer_problems(manifests: list, namespace: str) -> list[str]:
             found.append(f"{kind} without metadata.name")
         elif kind != "ClusterRole" and (m["metadata"].get("namespace") or namespace) != namespace:
             found.append(f"{label}: belongs in namespace {namespace}")
+        elif kind == "RoleBinding" and any(subject.get("kind") != "ServiceAccount"
+                                           for subject in m.get("subjects") or []):
+            found.append(f"{label}: grants to a User or Group, not only to a ServiceAccount")
         elif kind == "ClusterRole" and (m.get("aggregationRule") or any(
                 "aggregate-to" in k for k in (m["metadata"].get("labels") or {}))):
             found.append(f"{label}: aggregates into other roles (or them into it)")

@@ -175,8 +175,7 @@ def test_missing_logs_loses_the_row_and_the_denials():
 def test_readable_config_maps_are_caught_by_a_hidden_check():
     result = grade(every_config_map)
     assert result["public"].all_passed            # get without resourceNames: list is still denied
-    assert failed(result) == {"may not get configmaps app-config", "may not update configmaps report-settings"} \
-        or failed(result) == {"may not get configmaps app-config"}
+    assert failed(result) == {"may not get configmaps app-config"}
     assert points(result) < 15
 
 
