@@ -106,3 +106,18 @@ def failed_creates(api: client.ApiClient, namespace: str) -> list[str]:
     """Messages of the FailedCreate events in ``namespace`` (a ReplicaSet refused pods)."""
     events = client.CoreV1Api(api).list_namespaced_event(namespace, field_selector="reason=FailedCreate").items
     return [e.message for e in events]
+
+
+def kubectl_warnings(namespace: str, pod: dict) -> list[str]:
+    """What ``kubectl create --dry-run=server`` prints on stderr for ``pod``: admission runs,
+    nothing is stored. The ``Warning: …`` lines are the same headers, printed by kubectl."""
+    import subprocess
+
+    from kitlib.cluster.tools import binary_path
+    from kitlib.kube import kubeconfig_path
+    cmd = [str(binary_path("kubectl")), "--kubeconfig", str(kubeconfig_path()), "create", "--dry-run=server",
+           "-n", namespace, "-o", "name", "-f", "-"]
+    out = subprocess.run(cmd, input=json.dumps(pod), capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise RuntimeError(f"kubectl create --dry-run=server: {out.stderr.strip()}")
+    return [line for line in out.stderr.splitlines() if line.startswith("Warning:")]
