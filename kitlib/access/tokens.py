@@ -23,8 +23,8 @@ def service_account(api: client.ApiClient, namespace: str, name: str) -> client.
 
 
 def request_token(api: client.ApiClient, namespace: str, name: str, seconds: int = 600) -> str:
-    """A fresh token for the ServiceAccount (TokenRequest; the server may lengthen very short
-    lifetimes to its minimum of 10 minutes)."""
+    """A fresh token for the ServiceAccount (TokenRequest; ``seconds`` at least 600, the
+    API's minimum)."""
     review = client.CoreV1Api(api).create_namespaced_service_account_token(
         name, namespace, {"spec": {"expirationSeconds": seconds}})
     return review.status.token
