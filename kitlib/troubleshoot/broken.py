@@ -47,8 +47,11 @@ def container_faults() -> list[dict]:
         pod("bad-image", UNPULLABLE),
         pod("crasher", BUSYBOX, command=["sh", "-c",
                                          "echo starting; echo 'fatal: /etc/app.conf not found' >&2; exit 3"]),
-        with_spec(pod("hungry", BUSYBOX,           # dd needs a 64 MiB buffer; the limit is 24 MiB
-                      command=["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=4"],
+        # dd needs a 64 MiB buffer; the limit is 24 MiB. It waits a moment first: killed in
+        # its first milliseconds, the runtime may not be watching the cgroup's OOM events
+        # yet and reports a plain "Error (exit 137)" instead of OOMKilled.
+        with_spec(pod("hungry", BUSYBOX,
+                      command=["sh", "-c", "sleep 3; exec dd if=/dev/zero of=/dev/null bs=64M count=4"],
                       resources={"requests": {"memory": "24Mi"}, "limits": {"memory": "24Mi"}}),
                   restartPolicy="Never"),
     ]
