@@ -188,3 +188,17 @@ def database(api: client.ApiClient, namespace: str, timeout: float = 90) -> None
         for c in claims:
             phase = core.read_namespaced_persistent_volume_claim(c, namespace).status.phase
             assert phase == "Bound", f"claim {c} of pod {n} is {phase}"
+
+
+def after(problem: str | None, check):
+    """``check`` as a case; when applying the answer failed (``problem``), its failure says
+    so first, since that is the likelier cause."""
+    def run():
+        try:
+            check()
+        except Exception as exc:
+            if problem is None:
+                raise
+            raise AssertionError(f"applying your manifests failed ({problem}); "
+                                 f"then {type(exc).__name__}: {str(exc)[:120]}") from None
+    return run
