@@ -35,7 +35,13 @@ def grade(app_manifests) -> tuple[dict[str, bool], str]:
 
 
 def failed(app_manifests) -> set[str]:
+    """The cases an answer fails. As in the grader, the hidden checks run only once every
+    public one passes; not run, they earn nothing, so they count as failed."""
     results, output = grade(app_manifests)
+    assert PUBLIC <= set(results), output
+    if not all(results[name] for name in PUBLIC):
+        assert not HIDDEN & set(results), output
+        results.update(dict.fromkeys(HIDDEN, False))
     assert set(results) == PUBLIC | HIDDEN, output
     return {name for name, passed in results.items() if not passed}
 
@@ -256,22 +262,24 @@ def one_web_replica(by):
     by["Deployment/web"]["spec"]["replicas"] = 1
 
 
-WRONG = {
-    agent_as_deployment: {"agent: a pod on every node", "hidden: a node that joins gets an agent pod"},
-    service_selects_nothing: {"Service web: the web pods are its endpoints",
-                              "hidden: web scales, Service web selects only web pods"},
+WRONG = {      # the public cases each mistake fails (the hidden ones then do not run)
+    agent_as_deployment: {"agent: a pod on every node"},
+    service_selects_nothing: {"Service web: the web pods are its endpoints"},
     no_claim_templates: {"db: db-0, db-1 ready, each with a bound claim"},
     greeting_written_in: {"web: 2+ ready pods, GREETING from a ConfigMap"},
     hourly: {"nightly: once a night; a Job from it completes"},
     db_service_not_headless: {"db: db-0, db-1 ready, each with a bound claim"},
-    service_selects_the_worker_too: {"hidden: web scales, Service web selects only web pods"},
     one_web_replica: {"web: 2+ ready pods, GREETING from a ConfigMap"},
 }
 
 
 @pytest.mark.parametrize("edit", list(WRONG), ids=[f.__name__ for f in WRONG])
 def test_a_wrong_answer_loses_exactly_its_parts(edit):
-    assert failed(changed(edit)) == WRONG[edit]
+    assert failed(changed(edit)) == WRONG[edit] | HIDDEN
+
+
+def test_only_a_hidden_check_sees_the_worker_behind_the_web_service():
+    assert failed(changed(service_selects_the_worker_too)) == {"hidden: web scales, Service web selects only web pods"}
 
 
 def test_no_manifests_at_all_earn_nothing():
