@@ -37,18 +37,22 @@ def decode_keys(reply: dict) -> list[str]:
     return [base64.b64decode(kv["key"]).decode() for kv in reply.get("kvs", [])]
 
 
-def etcd_http_url() -> str:
+def etcd_http_url(cluster: str | None = None) -> str:
     from kitlib.tour.where import kwok_port
-    return f"http://127.0.0.1:{kwok_port('etcd', 'http')}"
+    return f"http://127.0.0.1:{kwok_port('etcd', 'http', cluster)}"
+
+
+def _kwok_range(request: dict, cluster: str | None = None) -> dict:
+    url = etcd_http_url(cluster)
+    assert url.startswith("http://127.0.0.1:")
+    req = urllib.request.Request(url + "/v3/kv/range", data=json.dumps(request).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=30) as reply:
+        return json.load(reply)
 
 
 def _kwok_keys(prefix: str) -> list[str]:
-    url = etcd_http_url()
-    assert url.startswith("http://127.0.0.1:")
-    req = urllib.request.Request(url + "/v3/kv/range", data=json.dumps(range_request(prefix)).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req, timeout=30) as reply:
-        return decode_keys(json.load(reply))
+    return decode_keys(_kwok_range(range_request(prefix)))
 
 
 def _kind_keys(prefix: str) -> list[str]:
@@ -65,6 +69,26 @@ def registry_keys(prefix: str = PREFIX) -> list[str]:
     from kitlib.tour.where import provider
     keys = _kwok_keys(prefix) if provider() == "kwok" else _kind_keys(prefix)
     return sorted(keys)
+
+
+def stored_value(key: str, cluster: str | None = None) -> bytes:
+    """The bytes etcd holds for one key (b"" when there is none), exactly as kube-apiserver
+    wrote them. ``cluster``: another Docker-free cluster of the kit (kwok only)."""
+    from kitlib.tour.where import provider
+    if cluster or provider() == "kwok":
+        request = {"key": base64.b64encode(key.encode()).decode()}
+        kvs = _kwok_range(request, cluster).get("kvs", [])
+        return b"".join(base64.b64decode(kv.get("value", "")) for kv in kvs)
+    import subprocess
+
+    from kitlib.cluster import cluster_name
+    from kitlib.cluster.tools import binary_path
+    from kitlib.kube import kubeconfig_path
+    pod = f"etcd-{cluster_name()}-control-plane"        # etcdctl prints the raw bytes: not text
+    out = subprocess.run([str(binary_path("kubectl")), "--kubeconfig", str(kubeconfig_path()), "exec", "-n",
+                          "kube-system", pod, "--", *KIND_ETCDCTL, "get", key, "--print-value-only"],
+                         capture_output=True, timeout=60, check=True)
+    return out.stdout.removesuffix(b"\n")
 
 
 def resource_of(key: str) -> str:

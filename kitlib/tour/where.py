@@ -19,26 +19,27 @@ def provider() -> str:
     return cluster.status().provider
 
 
-def cluster_dir():
+def cluster_dir(name: str | None = None):
     from kitlib.cluster import ClusterDir, cluster_name
-    return ClusterDir(cluster_name())
+    return ClusterDir(cluster_name(name))
 
 
-def kwok_config_file() -> Path:
-    """kwokctl's record of the components it runs: <state>/clusters/<name>/kwok/clusters/<name>/kwok.yaml"""
-    c = cluster_dir()
+def kwok_config_file(name: str | None = None) -> Path:
+    """kwokctl's record of the components it runs: <state>/clusters/<name>/kwok/clusters/<name>/kwok.yaml
+    (``name``: another Docker-free cluster of the kit than the current one)."""
+    c = cluster_dir(name)
     return c.path / "kwok" / "clusters" / c.name / "kwok.yaml"
 
 
-def kwok_components() -> dict[str, dict]:
+def kwok_components(name: str | None = None) -> dict[str, dict]:
     """{component name: its kwokctl entry (binary, args, ports)} from kwokctl's config."""
-    docs = yaml.safe_load_all(kwok_config_file().read_text())
+    docs = yaml.safe_load_all(kwok_config_file(name).read_text())
     config = next(d for d in docs if d and d.get("kind") == "KwokctlConfiguration")
     return {c["name"]: c for c in config["components"]}
 
 
-def kwok_port(component: str, port_name: str) -> int:
-    ports = kwok_components()[component]["ports"]
+def kwok_port(component: str, port_name: str, name: str | None = None) -> int:
+    ports = kwok_components(name)[component]["ports"]
     return next(p["port"] for p in ports if p["name"] == port_name)
 
 

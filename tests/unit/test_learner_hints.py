@@ -25,7 +25,7 @@ def test_hints_need_a_text():
 @pytest.mark.parametrize("chapter", ["00-setup", "01-deployment-eras", "02-desired-state", "03-architecture",
                                      "04-pods-and-manifests", "05-scheduler-exercise",
                                      "06-controller-exercise", "07-when-things-go-wrong",
-                                     "09-who-may-do-what"])
+                                     "08-config-and-workloads", "09-who-may-do-what"])
 def test_every_exercise_has_progressive_hints(chapter):
     nb = m.read(REPO_DIR / "chapters" / f"{chapter}.ipynb")
     sources = [c.source for c in nb.cells]

@@ -40,6 +40,9 @@ def free_loopback_ports(count: int) -> list[int]:
 
 class KwokProvider(Provider):
     name = "kwok"
+    # Extra ``component=flag=value`` settings for kwokctl's --extra-args, for a cluster a
+    # chapter makes for itself (chapter 08's encrypted etcd); the kit's cluster has none.
+    extra_args: tuple[str, ...] = ()
 
     # ----------------------------------------------------------------- paths and env
     @property
@@ -103,7 +106,8 @@ class KwokProvider(Provider):
                     "and kwok-controller as local processes")
         self._kwokctl("create", "cluster", "--config", str(config),
                       "--kubeconfig", str(self.cluster.kubeconfig),
-                      "--timeout", CREATE_TIMEOUT, "--wait", CREATE_TIMEOUT, stream=True)
+                      "--timeout", CREATE_TIMEOUT, "--wait", CREATE_TIMEOUT,
+                      *(f"--extra-args={arg}" for arg in self.extra_args), stream=True)
         self._create_nodes()
         self._wait_ready()
         self.cluster.write(Record(self.cluster.name, self.name, phase="ready",
