@@ -87,3 +87,19 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def remove_node(api, name: str) -> None:
+    """Delete a simulated node, then at once the pods bound to it (DaemonSet pods, ours and
+    kube-system's): no kubelet is left to confirm their end, and the pod garbage collector
+    would take a minute or more, holding up the deletion of their namespaces."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+    core = client.CoreV1Api(api)
+    core.delete_node(name)           # first: no DaemonSet makes a new pod for it after this
+    for pod in core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={name}").items:
+        try:
+            core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace, grace_period_seconds=0)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
