@@ -10,12 +10,12 @@ stops it with everything else.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from pathlib import Path
 
 from kitlib.cluster import tools
 from kitlib.cluster.base import ClusterDir, ClusterError
+from kitlib.cluster.ports import loopback_ports
 from kitlib.paths import REPO_CLUSTER_DIR
 
 FAKE_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
@@ -53,12 +53,6 @@ def controller_command(kwok: Path, kubeconfig: Path, port: int) -> list[str]:
             "--node-lease-duration-seconds=40", f"--server-address=127.0.0.1:{port}"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def ensure(cluster: ClusterDir | None = None) -> str:
     """Make sure simulated nodes will come to life on the kit's cluster; say how."""
     from kitlib.cluster import cluster_name
@@ -73,7 +67,7 @@ def ensure(cluster: ClusterDir | None = None) -> str:
         return "kwok is already playing the simulated nodes"
     kwok = tools.ensure(["kwok"], report=lambda m: None)["kwok"]
     log = open(cluster.path / "simulated-nodes.log", "a")
-    proc = subprocess.Popen(controller_command(kwok, cluster.kubeconfig, _free_port()),
+    proc = subprocess.Popen(controller_command(kwok, cluster.kubeconfig, loopback_ports(1)[0]),
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     pid_file.write_text(str(proc.pid))
     return f"started kwok (pid {proc.pid}) to play nodes annotated {FAKE_ANNOTATION[0]}={FAKE_ANNOTATION[1]}"

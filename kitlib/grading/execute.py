@@ -140,14 +140,17 @@ class KernelPlan:
 class _Kernel:
     def __init__(self, nb, limits: Limits, cwd: Path, kernel_name: str = "python3",
                  kernel_dirs: list | None = None, connection_file: Path | None = None):
-        km = None
-        if kernel_dirs or connection_file:
-            from jupyter_client.kernelspec import KernelSpecManager
-            from jupyter_client.manager import AsyncKernelManager
-            ksm = KernelSpecManager(kernel_dirs=[str(d) for d in kernel_dirs or []])
-            km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=ksm)
-            if connection_file:
-                km.connection_file = str(connection_file)
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import AsyncKernelManager
+
+        from kitlib.cluster.ports import loopback_ports
+        ksm = (KernelSpecManager(kernel_dirs=[str(d) for d in kernel_dirs]) if kernel_dirs
+               else KernelSpecManager())
+        km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=ksm)
+        if connection_file:
+            km.connection_file = str(connection_file)
+        # ports the kit hands out, not bind(0)'s: see kitlib.cluster.ports
+        km.shell_port, km.iopub_port, km.stdin_port, km.hb_port, km.control_port = loopback_ports(5)
         self.client = LimitedClient(nb, limits.max_output_chars, km=km, timeout=None,
                                     allow_errors=True, kernel_name=kernel_name,
                                     startup_timeout=int(limits.startup_timeout),

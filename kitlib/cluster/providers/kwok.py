@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import string
 import subprocess
 from pathlib import Path
@@ -14,6 +13,7 @@ import yaml
 
 from kitlib.cluster import tools
 from kitlib.cluster.base import ClusterError, Provider, Record
+from kitlib.cluster.ports import loopback_ports
 from kitlib.cluster.processes import processes_under, stop_all_under, terminate
 from kitlib.cluster.versions import load as load_versions
 from kitlib.paths import REPO_CLUSTER_DIR
@@ -21,21 +21,9 @@ from kitlib.paths import REPO_CLUSTER_DIR
 KWOK_DIR = REPO_CLUSTER_DIR / "kwok"
 CREATE_TIMEOUT = "3m"
 # kwokctl would pick these ports counting down from 32767, so two clusters created at the
-# same moment can collide; the kit lets the kernel choose them instead.
+# same moment can collide; the kit hands them out instead (kitlib.cluster.ports).
 PORT_OPTIONS = ("kubeApiserverPort", "etcdPort", "etcdPeerPort", "kwokControllerPort",
                 "kubeControllerManagerPort", "kubeSchedulerPort")
-
-
-def free_loopback_ports(count: int) -> list[int]:
-    """``count`` distinct ports that were free on 127.0.0.1 a moment ago."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 class KwokProvider(Provider):
@@ -174,7 +162,7 @@ class KwokProvider(Provider):
             "etcdBinary": str(paths["etcd"]),
             "kwokControllerBinary": str(paths["kwok"]),
             "cacheDir": str(self.workdir / "cache"),
-            **dict(zip(PORT_OPTIONS, free_loopback_ports(len(PORT_OPTIONS)))),
+            **dict(zip(PORT_OPTIONS, loopback_ports(len(PORT_OPTIONS)))),
         })
         target = self.cluster.path / "kwokctl.yaml"
         target.write_text(yaml.safe_dump(config, sort_keys=False))
