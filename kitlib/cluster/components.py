@@ -38,7 +38,7 @@ def _provider(component: str, name: str | None, report) -> Provider:
     return provider
 
 
-def _wait(provider: Provider, component: str, want: bool, timeout: float, report) -> float:
+def _wait(provider: Provider, component: str, want: bool, timeout: float) -> float:
     started = time.monotonic()
     while provider.component_running(component) != want:
         if time.monotonic() - started > timeout:
@@ -57,7 +57,7 @@ def stop(component: str, name: str | None = None, report=print, timeout: float =
     """Stop ``component``; returns once it has exited."""
     provider = _provider(component, name, report)
     provider.stop_component(component)
-    took = _wait(provider, component, False, timeout, report)
+    took = _wait(provider, component, False, timeout)
     report(f"{component} stopped ({took:.0f}s)")
 
 
@@ -65,7 +65,7 @@ def start(component: str, name: str | None = None, report=print, timeout: float 
     """Start ``component`` again (nothing happens if it runs); returns once it runs."""
     provider = _provider(component, name, report)
     provider.start_component(component)
-    took = _wait(provider, component, True, timeout, report)
+    took = _wait(provider, component, True, timeout)
     report(f"{component} running ({took:.0f}s)")
 
 
@@ -85,5 +85,5 @@ def start_all(provider: Provider) -> list[str]:
     left = [c for c in provider.stoppable if not provider.component_running(c)]
     for component in left:
         provider.start_component(component)
-        _wait(provider, component, True, 120, provider.report)
+        _wait(provider, component, True, 120)
     return left
