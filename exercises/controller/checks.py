@@ -107,11 +107,14 @@ def check_deletion(api, reconcile):
                 f"the ownerReference names {ref.get('kind')}/{ref.get('name')}, not PodSet/web")
         h.custom.delete_namespaced_custom_object(GROUP, VERSION, h.namespace, PLURAL, "web")
         uid = ps["metadata"]["uid"]
-        left = lambda: [p for p in h.pods() if p["metadata"]["name"] in
-                        {q["metadata"]["name"] for q in pods}
-                        or (controller_of(p) or {}).get("uid") == uid]
+        # the garbage collector's part ends when it has deleted a pod: a kubelet may take a
+        # while longer to stop the containers, so a Terminating pod counts as removed
+        names = {q["metadata"]["name"] for q in pods}
+        left = lambda: [p for p in h.pods() if not p["metadata"].get("deletionTimestamp")
+                        and (p["metadata"]["name"] in names
+                             or (controller_of(p) or {}).get("uid") == uid)]
         h.wait(lambda: not left(), 30,
-               lambda: f"{len(left())} pods still exist 30s after their PodSet was deleted "
+               lambda: f"{pods_text(len(left()))} not deleted 30s after their PodSet was "
                        "(the garbage collector follows ownerReferences)")
 
 
