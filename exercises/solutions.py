@@ -21,11 +21,11 @@ class SolutionNotFound(LookupError):
     pass
 
 
-def solution_cells(chapter: str, *grade_ids: str) -> list[tuple[str, str]]:
+def solution_cells(chapter: str, *grade_ids: str, source: Path | None = None) -> list[tuple[str, str]]:
     """(grade_id, source) of each named solution cell of ``chapters/<chapter>.md``, in the
-    order asked for."""
+    order asked for; of the notebook ``source`` instead when given (a learner's copy)."""
     import jupytext
-    path = CHAPTERS / f"{chapter}.md"
+    path = source or CHAPTERS / f"{chapter}.md"
     if not path.is_file():
         raise SolutionNotFound(f"{path} does not exist: the reference solutions are in the "
                                "course's chapter sources only")
@@ -40,14 +40,17 @@ def solution_cells(chapter: str, *grade_ids: str) -> list[tuple[str, str]]:
     return [(g, cells[g]) for g in grade_ids]
 
 
-def solution(chapter: str, *grade_ids: str, using: dict | None = None) -> dict:
+def solution(chapter: str, *grade_ids: str, using: dict | None = None,
+             source: Path | None = None) -> dict:
     """Run the named solution cells, in order, in a fresh namespace that starts with
-    ``using`` (the names earlier cells of the chapter define); return what they define."""
+    ``using`` (the names earlier cells of the chapter define); return what they define.
+    ``source``: a notebook to take them from instead of the chapter's source."""
     names = dict(using or {})
     names.setdefault("__name__", f"chapters.{chapter}")
-    for grade_id, source in solution_cells(chapter, *grade_ids):
+    where = source or Path("chapters", chapter + ".md")
+    for grade_id, code in solution_cells(chapter, *grade_ids, source=source):
         # The file name in tracebacks says which cell failed.
-        exec(compile(source, f"{Path('chapters', chapter + '.md')}#{grade_id}", "exec"), names)
+        exec(compile(code, f"{where}#{grade_id}", "exec"), names)
     return names
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import types
+from pathlib import Path
 
 from exercises.solutions import solution, test_cell
 
@@ -18,9 +19,10 @@ HIDDEN_CHECKS_IN = "check-reconcile"   # the test cell whose hidden tests define
 
 
 @functools.cache
-def names() -> dict:
-    """Everything the solution cells define, run in order in one namespace."""
-    return solution(CHAPTER, *GRADE_IDS)
+def names(source: Path | None = None) -> dict:
+    """Everything the solution cells define, run in order in one namespace; of the notebook
+    ``source`` when given (a learner's copy)."""
+    return solution(CHAPTER, *GRADE_IDS, source=source)
 
 
 @functools.cache

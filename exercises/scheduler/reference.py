@@ -5,6 +5,7 @@ with them. There is no other copy."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Callable
 
 import kitlib.scheduler
@@ -18,11 +19,12 @@ GRADE_IDS = ("q1-node-unschedulable", "q2-node-resources-fit", "q3-node-affinity
 
 
 @functools.cache
-def functions() -> dict[str, Callable]:
-    """The chapter's solutions by function name (see profile.FUNCTIONS). They run with
-    kitlib.scheduler's public names in scope, as the chapter's setup cell imports them."""
+def functions(source: Path | None = None) -> dict[str, Callable]:
+    """The chapter's solutions by function name (see profile.FUNCTIONS); from the notebook
+    ``source`` when given (a learner's copy). They run with kitlib.scheduler's public names
+    in scope, as the chapter's setup cell imports them."""
     scope = {name: getattr(kitlib.scheduler, name) for name in kitlib.scheduler.__all__}
-    names = solution(CHAPTER, *GRADE_IDS, using=scope)
+    names = solution(CHAPTER, *GRADE_IDS, using=scope, source=source)
     return {name: names[name] for name in profile.FUNCTIONS}
 
 

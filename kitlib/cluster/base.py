@@ -111,6 +111,11 @@ class Provider(ABC):
     def start_component(self, component: str) -> None:
         raise ClusterError(f"the {self.name} provider does not run the control plane itself")
 
+    def signal_component(self, component: str, sig: str) -> None:
+        """Send ``sig`` ("STOP" or "CONT") to the component's process: a frozen component
+        neither works nor says goodbye, as a hung or crashed one."""
+        raise ClusterError(f"the {self.name} provider does not run the control plane itself")
+
     def _restart_stopped_components(self) -> None:
         from kitlib.cluster.components import start_all
         started = start_all(self)

@@ -74,3 +74,24 @@ def test_without_etcd_the_api_server_cannot_answer_docker_free(api):
         with pytest.raises(Exception):        # noqa: B017 - a 5xx or a timeout, either way no answer
             core.list_namespace(_request_timeout=5)
     kube.wait_for(lambda: core.list_namespace(_request_timeout=5).items, 60)
+
+
+def test_a_frozen_component_keeps_its_lease_and_kit_up_thaws_it(api):
+    import datetime as dt
+    import time
+    leases = client.CoordinationV1Api(api)
+
+    def renewed_ago():
+        spec = leases.read_namespaced_lease("kube-controller-manager", "kube-system").spec
+        return (dt.datetime.now(dt.timezone.utc) - spec.renew_time).total_seconds(), spec.holder_identity
+
+    components.freeze("kube-controller-manager", **QUIET)
+    try:
+        time.sleep(6)
+        age, holder = renewed_ago()
+        assert age > 5 and holder, (age, holder)      # hung: still held, no longer renewed
+        assert components.running("kube-controller-manager")
+        cluster.up(report=lambda line: None)
+        kube.wait_for(lambda: renewed_ago()[0] < 3, 30)
+    finally:
+        components.thaw("kube-controller-manager", **QUIET)

@@ -25,7 +25,8 @@ def test_hints_need_a_text():
 @pytest.mark.parametrize("chapter", ["00-setup", "01-deployment-eras", "02-desired-state", "03-architecture",
                                      "04-pods-and-manifests", "05-scheduler-exercise",
                                      "06-controller-exercise", "07-when-things-go-wrong",
-                                     "08-config-and-workloads", "09-who-may-do-what"])
+                                     "08-config-and-workloads", "09-who-may-do-what",
+                                     "10-your-control-plane"])
 def test_every_exercise_has_progressive_hints(chapter):
     nb = m.read(REPO_DIR / "chapters" / f"{chapter}.ipynb")
     sources = [c.source for c in nb.cells]

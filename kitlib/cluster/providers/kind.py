@@ -195,6 +195,11 @@ class KindProvider(Provider):
         self._node_exec("sh", "-c", f"if [ -e {self.PARKED}/{component}.yaml ]; "
                         f"then mv {self.PARKED}/{component}.yaml {self.MANIFESTS}/; fi")
 
+    def signal_component(self, component: str, sig: str) -> None:
+        # with the node's shell alone: every process of that name (the kernel keeps 15 chars)
+        self._node_exec("sh", "-c", f"for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = "
+                        f"{component[:15]} ] && kill -{sig} ${{p#/proc/}}; done; true")
+
 
 KIND_HINTS = ("Set kubectl context", "You can now", "Have a question", "Not sure what", "Thanks for")
 

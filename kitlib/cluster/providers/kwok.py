@@ -144,6 +144,13 @@ class KwokProvider(Provider):
         # kwokctl starts what has no pid file, so `start cluster` brings back only this one
         self._pid_file(component).unlink(missing_ok=True)
 
+    def signal_component(self, component: str, sig: str) -> None:
+        import signal
+        pid = self._component_pid(component)
+        if pid is None:
+            raise ClusterError(f"{component} is not running")
+        os.kill(pid, getattr(signal, f"SIG{sig}"))
+
     def start_component(self, component: str) -> None:
         if not self.component_running(component):
             self._pid_file(component).unlink(missing_ok=True)
