@@ -90,7 +90,11 @@ def remove_node(api, name: str) -> None:
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
     core = client.CoreV1Api(api)
-    core.delete_node(name)           # first: no DaemonSet makes a new pod for it after this
+    try:
+        core.delete_node(name)       # first: no DaemonSet makes a new pod for it after this
+    except ApiException as exc:
+        if exc.status != 404:        # gone already: its pods may still be there
+            raise
     for pod in core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={name}").items:
         try:
             core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace, grace_period_seconds=0)

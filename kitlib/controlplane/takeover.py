@@ -67,7 +67,11 @@ def _process(what: str, args: list[str], folder: Path, ready: str,
         while not started.wait(0.2):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{what} did not start:\n{running.tail(15)}")
-        yield running
+        try:
+            yield running
+        except BaseException:      # e.g. a wait that timed out: the process's log says why
+            print(f"--- {what}, its last lines:\n{running.tail(12)}", flush=True)
+            raise
     finally:
         _stop(proc)
         reader.join(timeout=5)

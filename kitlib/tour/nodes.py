@@ -7,9 +7,9 @@ import itertools
 import uuid
 
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 from kubernetes.utils import parse_quantity
 
+from kitlib.cluster import simulated_nodes
 from kitlib.kube import wait_for
 
 
@@ -109,11 +109,8 @@ def node_controller_timeline(api: client.ApiClient, simulated: bool, timeout: in
 
 
 def delete_node_quietly(api: client.ApiClient, name: str) -> None:
-    try:
-        client.CoreV1Api(api).delete_node(name)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
+    """Delete a simulated node (if still there) and, at once, the pods bound to it."""
+    simulated_nodes.remove_node(api, name)
 
 
 # ------------------------------------------------------------------ runtime and kube-proxy

@@ -32,21 +32,42 @@ def hidden_snippets(source) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
-def test_round_trip(notebook, tmp_path):
-    source = m.read(notebook)
-    [student_path] = release([notebook], tmp_path / "release", report=lambda s: None)
-    released = m.read(student_path)
-    secrets = hidden_snippets(source)
-    student_text = student_path.read_text()
-    assert not [s for s in secrets if s in student_text], "hidden tests leaked into the release"
+# The whole class at once, as an instructor grades it: every notebook's two submissions in
+# one batch, more workers than cores (most of a submission's time is waiting on its cluster).
+JOBS = 4
 
-    subs = submissions.write_all(tmp_path / "submitted", {
-        "untouched": released, "solved": submissions.solved(released, source)}, notebook.name)
-    results = grade_all([tmp_path / "submitted"], [notebook], tmp_path / "graded", jobs=2,
+
+@pytest.fixture(scope="module")
+def graded(request, tmp_path_factory):
+    """{notebook name: (source, released text, {student: SubmissionReport}, gradebook lines)}
+    for every notebook this run selected, graded in one batch of their untouched and solved
+    copies."""
+    tmp = tmp_path_factory.mktemp("roundtrip")
+    chosen = [item.callspec.params["notebook"] for item in request.session.items
+              if getattr(item, "originalname", "") == "test_round_trip"]
+    released = {}
+    for notebook in chosen:
+        source = m.read(notebook)
+        [student_path] = release([notebook], tmp / "release", report=lambda s: None)
+        student = m.read(student_path)
+        submissions.write_all(tmp / "submitted", {
+            "untouched": student, "solved": submissions.solved(student, source)}, notebook.name)
+        released[notebook.name] = (source, student_path.read_text())
+    results = grade_all([tmp / "submitted"], chosen, tmp / "graded", jobs=JOBS,
                         options=Options(cell_timeout=300, total_timeout=1200), report=lambda s: None)
-    by_student = {r.student: r for r in results}
-    assert set(by_student) == set(subs)
+    by_notebook: dict = {}
+    for r in results:
+        by_notebook.setdefault(r.notebook, {})[r.student] = r
+    rows = (tmp / "graded" / "gradebook.csv").read_text().count("\n")
+    return {name: (*released[name], by_notebook.get(name, {}), rows) for name in released}
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_round_trip(notebook, graded):
+    source, student_text, by_student, rows = graded[notebook.name]
+    secrets = hidden_snippets(source)
+    assert not [s for s in secrets if s in student_text], "hidden tests leaked into the release"
+    assert set(by_student) == {"untouched", "solved"}
     possible = sum(m.points(c) for c in source.cells if m.is_autograded_test(c))
     untouched, solved = by_student["untouched"], by_student["solved"]
 
@@ -58,7 +79,7 @@ def test_round_trip(notebook, tmp_path):
     assert solved.points == possible, Path(solved.feedback).read_text()
     assert not solved.notes and not solved.error
 
-    for result in results:
+    for result in by_student.values():
         text = Path(result.feedback).read_text()
         assert not [s for s in secrets if s in text], "hidden tests leaked into feedback"
-    assert (tmp_path / "graded" / "gradebook.csv").read_text().count("\n") == 3
+    assert rows == 2 * len(graded) + 1         # a gradebook line per submission, and the header
