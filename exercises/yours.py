@@ -19,8 +19,8 @@ from pathlib import Path
 from exercises.controller import reference as controller_reference
 from exercises.scheduler import reference as scheduler_reference
 from exercises.solutions import SolutionNotFound, solution_cells
+from kitlib.controlplane.takeover import FOLDER_ENV  # the folder the processes are told
 
-FOLDER_ENV = "KIT_YOUR_NOTEBOOKS"
 UNANSWERED = "raise NotImplementedError"
 
 
