@@ -177,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kitlib.learner.cli import register as register_workspace
     register_workspace(sub)
 
+    from kitlib.workshop.cli import register as register_workshop
+    register_workshop(sub)
+
     # Instructor commands (release, grade, validate) live with the grading code.
     try:
         from kitlib.grading.cli import register as register_grading

@@ -174,12 +174,13 @@ def _kill(proc: subprocess.Popen, workdir: Path) -> None:
 
 def _leftovers(workdir: Path) -> None:
     """What a worker that did not finish leaves: its sandbox's processes and its cluster."""
+    from kitlib import cgroups
     from kitlib.cluster.processes import stop_all_under
     from kitlib.grading import jail
     spec_file = workdir / "jail.json"
     if spec_file.exists():
         try:
-            jail.kill_cgroups(jail.Spec.load(spec_file).cgroups)
+            cgroups.kill_cgroups(jail.Spec.load(spec_file).cgroups)
         except (OSError, ValueError, TypeError):
             pass
     try:

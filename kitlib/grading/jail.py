@@ -19,23 +19,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from kitlib import cgroups
+from kitlib.cgroups import Limits
 
 FIRST_UID = 61000           # sandbox user ids: FIRST_UID + slot (no passwd entry needed)
 UID_SLOTS = 4000
 SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/opt")
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-
-
-@dataclass
-class Limits:
-    memory_mb: int = 1536           # the kernel and everything it starts
-    processes: int = 256            # processes and threads
-    cpus: float = 1.0               # cores' worth of CPU time
 
 
 @dataclass
@@ -87,104 +80,6 @@ def kit_paths() -> list[str]:
     return sorted(p for p in paths if not any(p.startswith(s + "/") or p == s for s in SYSTEM_DIRS))
 
 
-# --- cgroups --------------------------------------------------------------------------------
-
-def _own_cgroup(controller: str) -> str:
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
-        number, controllers, path = line.split(":", 2)
-        if controller in controllers.split(",") or (controller == "" and number == "0"):
-            return path
-    return "/"
-
-
-def _v1_dir(controller: str, name: str) -> Path | None:
-    root = CGROUP_ROOT / controller
-    if not (root / "tasks").exists() and not (root / "cgroup.procs").exists():
-        return None
-    return root / _own_cgroup(controller).lstrip("/") / f"kitlib-{name}"
-
-
-def _write(path: Path, value) -> bool:
-    try:
-        path.write_text(str(value))
-        return True
-    except OSError:
-        return False
-
-
-def make_cgroups(name: str, limits: Limits) -> list[str]:
-    """Cgroups limiting memory, processes and CPU (v1 controllers, or one v2 group); the
-    folders made. Where the machine allows none, the empty list (process limits still apply)."""
-    made = []
-    if (CGROUP_ROOT / "cgroup.controllers").exists():       # a pure v2 hierarchy
-        group = CGROUP_ROOT / _own_cgroup("").lstrip("/") / f"kitlib-{name}"
-        try:
-            group.mkdir()
-        except OSError:
-            return []
-        _write(group / "memory.max", limits.memory_mb << 20)
-        _write(group / "memory.swap.max", 0)
-        _write(group / "pids.max", limits.processes)
-        _write(group / "cpu.max", f"{int(limits.cpus * 100000)} 100000")
-        return [str(group)]
-    settings = {"memory": {"memory.limit_in_bytes": limits.memory_mb << 20},
-                "pids": {"pids.max": limits.processes},
-                "cpu": {"cpu.cfs_period_us": 100000, "cpu.cfs_quota_us": int(limits.cpus * 100000)},
-                "freezer": {}}
-    for controller, values in settings.items():
-        group = _v1_dir(controller, name)
-        if group is None:
-            continue
-        try:
-            group.mkdir(exist_ok=True)
-        except OSError:
-            continue
-        for key, value in values.items():
-            _write(group / key, value)
-        made.append(str(group))
-    return made
-
-
-def _procs(group: Path) -> list[int]:
-    try:
-        return [int(p) for p in (group / "cgroup.procs").read_text().split()]
-    except (OSError, ValueError):
-        return []
-
-
-def kill_cgroups(groups: list[str]) -> None:
-    """SIGKILL every process in the groups (frozen first, so none can fork away), then
-    remove them."""
-    paths = [Path(g) for g in groups]
-    freezer = next((p for p in paths if "freezer" in p.parts), None)
-    for group in paths:
-        if (group / "cgroup.kill").exists():
-            _write(group / "cgroup.kill", 1)
-    if freezer is not None:
-        _write(freezer / "freezer.state", "FROZEN")
-    for _ in range(50):
-        pids = {pid for group in paths for pid in _procs(group)}
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        if freezer is not None:
-            _write(freezer / "freezer.state", "THAWED")
-        time.sleep(0.1)
-    for group in paths:
-        for _ in range(20):
-            try:
-                group.rmdir()
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.1)
-
-
 # --- the sandbox ------------------------------------------------------------------------------
 
 def prepare(spec: Spec) -> Spec:
@@ -194,7 +89,7 @@ def prepare(spec: Spec) -> Spec:
     for path in [private, *private.rglob("*")]:
         os.lchown(path, spec.uid, spec.uid)
     private.chmod(0o700)
-    spec.cgroups = make_cgroups(spec.name, spec.limits)
+    spec.cgroups = cgroups.make_cgroups(spec.name, spec.limits)
     return spec
 
 
@@ -267,8 +162,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m kitlib.grading.jail SPEC.json -- KERNEL ARGS", file=sys.stderr)
         return 2
     spec = Spec.load(Path(spec_file))
-    for group in spec.cgroups:
-        _write(Path(group) / "cgroup.procs", os.getpid())
+    cgroups.join(spec.cgroups)
     connection = _connection_file(kernel)
     if connection and Path(connection).exists():
         os.chown(connection, spec.uid, spec.uid)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from kitlib import cgroups
 from kitlib.grading import jail
 
 THROWAWAY_NAME = "grading"
@@ -202,7 +203,7 @@ class SubmissionRun:
         began = time.monotonic()
         warnings = []
         if self.spec is not None:
-            jail.kill_cgroups(self.spec.cgroups)
+            cgroups.kill_cgroups(self.spec.cgroups)
         if self._namespace is not None:
             try:
                 self._namespace.__exit__(None, None, None)

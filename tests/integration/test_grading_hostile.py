@@ -9,6 +9,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from kitlib import cgroups
 from kitlib.cluster.processes import processes_under
 from kitlib.grading import jail
 from kitlib.grading import nbmeta as m
@@ -39,7 +40,7 @@ def sandbox_processes() -> list[psutil.Process]:
 
 
 def leftover_cgroups() -> list[Path]:
-    return [p for p in jail.CGROUP_ROOT.rglob("kitlib-grade-*") if p.is_dir()]
+    return [p for p in cgroups.CGROUP_ROOT.rglob("kitlib-grade-*") if p.is_dir()]
 
 
 @pytest.fixture(scope="module")

@@ -74,6 +74,14 @@ CASES = [
     (["workspace", "--path", "ws", "--fresh", "99"], "no single chapter '99'; the chapters are: 00-setup"),
     (["workspace", "--path", "ws", "--reset", "06"], "argument --reset: expected 2 arguments"),
     (["workspace", "--path", "ws", "--fresh", "05", "--reset", "06", "x"], "not allowed with argument"),
+    (["workshop", "up", "--dir", "ws"], "one of the arguments --learners --roster is required"),
+    (["workshop", "up", "--dir", "ws", "--learners", "0"], "--learners: 0 must be greater than 0"),
+    (["workshop", "up", "--dir", "ws", "--roster", "missing.txt"], "roster missing.txt: no such file"),
+    (["workshop", "up", "--dir", "ws", "--roster", "a-file", "--learners", "2"], "not allowed with argument"),
+    (["workshop", "status", "--dir", "empty"], "no workshop room in"),
+    (["workshop", "reset", "--dir", "empty"], "the following arguments are required: learner"),
+    (["workshop", "grade", "--dir", "empty"], "no workshop room in"),
+    (["workshop", "tidy"], "invalid choice: 'tidy'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ]
 
@@ -95,7 +103,7 @@ def test_bad_input_is_one_line_and_exit_2(files, capsys, argv, says):
 def test_every_command_is_covered():
     commands = {action.dest for action in cli.build_parser()._subparsers._group_actions[0]._choices_actions}
     assert commands == {"up", "down", "status", "doctor", "tools", "env", "release", "grade", "validate",
-                        "workspace", "progress"}
+                        "workspace", "progress", "workshop"}
     assert commands <= {argv[0] for argv, _ in CASES}
 
 

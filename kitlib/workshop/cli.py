@@ -1,0 +1,103 @@
+"""`kit workshop ...`: one machine gives a room of learners each their own cluster and
+notebooks behind JupyterHub; the instructor sees and grades the room. Run as root."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from kitlib.cgroups import Limits
+from kitlib.workshop.room import DEFAULT_DIR, LEARNER_LIMITS, Room, roster
+
+
+def _room_dir(args) -> Path:
+    return Path(args.dir).resolve()
+
+
+def cmd_up(args) -> int:
+    from kitlib.workshop import lifecycle
+    names = roster(args.roster, args.learners)
+    limits = Limits(memory_mb=args.memory, processes=LEARNER_LIMITS.processes, cpus=args.cpus)
+    lifecycle.up(_room_dir(args), names, hub_ip=args.ip, hub_port=args.port, limits=limits)
+    return 0
+
+
+def cmd_status(args) -> int:
+    from kitlib.workshop import status
+    statuses = status.room_status(Room.load(_room_dir(args)))
+    print(json.dumps(status.as_json(statuses), indent=1) if args.json else status.table(statuses))
+    return 0 if all(s.healthy for s in statuses) else 1
+
+
+def cmd_reset(args) -> int:
+    from kitlib.workshop import lifecycle
+    lifecycle.reset(_room_dir(args), args.learner)
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from kitlib.workshop import grading
+    grading.collect(Room.load(_room_dir(args)), args.chapters)
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from kitlib.workshop import grading
+    grading.grade(Room.load(_room_dir(args)), jobs=args.jobs)
+    return 0
+
+
+def cmd_return(args) -> int:
+    from kitlib.workshop import grading
+    grading.give_back(Room.load(_room_dir(args)))
+    return 0
+
+
+def cmd_down(args) -> int:
+    from kitlib.workshop import lifecycle
+    lifecycle.down(_room_dir(args), purge=args.purge)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from kitlib.cli import positive
+    workshop = sub.add_parser("workshop", help="a room of learners, each with their own "
+                                                "cluster and notebooks behind JupyterHub (root)")
+    verbs = workshop.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def verb(name: str, help: str, func) -> argparse.ArgumentParser:
+        p = verbs.add_parser(name, help=help)
+        p.add_argument("--dir", default=str(DEFAULT_DIR),
+                       help=f"the room's folder (default: {DEFAULT_DIR})")
+        p.set_defaults(func=func)
+        return p
+
+    p = verb("up", "make the room (or add learners and restart what stopped)", cmd_up)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--learners", type=positive(int), metavar="N", help="N numbered learners")
+    who.add_argument("--roster", metavar="FILE", help="one learner name per line (or CSV)")
+    p.add_argument("--ip", default="127.0.0.1",
+                   help="where JupyterHub listens (0.0.0.0: the room's network; default loopback)")
+    p.add_argument("--port", type=positive(int), default=8000, help="JupyterHub's port")
+    p.add_argument("--memory", type=positive(int), default=LEARNER_LIMITS.memory_mb,
+                   metavar="MiB", help="memory per learner: cluster, server and kernels")
+    p.add_argument("--cpus", type=positive(float), default=LEARNER_LIMITS.cpus,
+                   help="CPU cores' worth per learner")
+
+    p = verb("status", "every learner: cluster, server, memory, progress", cmd_status)
+    p.add_argument("--json", action="store_true")
+
+    p = verb("reset", "give one learner a fresh cluster (their notebooks stay)", cmd_reset)
+    p.add_argument("learner")
+
+    p = verb("collect", "copy the learners' graded chapters out of their workspaces", cmd_collect)
+    p.add_argument("chapters", nargs="*", help="chapter numbers (default: every graded one)")
+
+    p = verb("grade", "grade what was collected with `kit grade`", cmd_grade)
+    p.add_argument("--jobs", "-j", type=positive(int), default=2)
+
+    verb("return", "put each learner's feedback into their workspace", cmd_return)
+
+    p = verb("down", "remove the room: hub, servers, clusters, users, homes", cmd_down)
+    p.add_argument("--purge", action="store_true",
+                   help="also remove collected/ and graded/ (kept by default)")

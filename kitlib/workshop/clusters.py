@@ -1,0 +1,92 @@
+"""Each learner's own Docker-free cluster, run as the learner's system user inside the
+learner's cgroups: its state (kubeconfig, certificates, etcd data) in their home, its ports
+their own, its processes theirs — so chapter 10 can stop their components, and a broken or
+runaway cluster costs only its learner. The tools come from the room's shared read-only
+cache, filled once from the instructor's."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from kitlib import cgroups
+from kitlib.errors import KitError
+from kitlib.workshop.room import Learner, Room, share
+
+TOOL_GROUPS = ("kubernetes", "etcd", "kwok")     # what the Docker-free provider runs
+UP_TIMEOUT = 300
+
+
+def fill_cache(room: Room, report=print) -> None:
+    """The Docker-free cluster's tools in ``<room>/cache`` (hard links where they can be),
+    readable by every learner. Built or fetched into the instructor's cache first if needed."""
+    from kitlib.cluster import tools
+    tools.ensure(list(TOOL_GROUPS), report=report)
+    target = room.cache_dir / "tools"
+    target.mkdir(parents=True, exist_ok=True)
+    for name, group in tools.tool_groups().items():
+        if name not in TOOL_GROUPS or (target / group.cache_path.name).exists():
+            continue
+        source = group.cache_path
+        try:
+            shutil.copytree(source, target / source.name, copy_function=os.link)
+        except OSError:             # another filesystem: copy
+            shutil.rmtree(target / source.name, ignore_errors=True)
+            shutil.copytree(source, target / source.name)
+    share(room.cache_dir)
+
+
+def environment(room: Room, learner: Learner) -> dict[str, str]:
+    """What the learner's processes (cluster, Jupyter, kernels) see: their own state, the
+    shared tools, no path into the instructor's home."""
+    python = Path(room.python or sys.executable)
+    libraries = room.cache_dir / "python" / "lib"     # a room copy of a shared-library Python
+    return {
+        **({"LD_LIBRARY_PATH": str(libraries)} if libraries.is_dir() else {}),
+        "HOME": learner.home,
+        "USER": learner.user,
+        "LOGNAME": learner.user,
+        "PATH": f"{python.parent}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "KIT_STATE_DIR": str(learner.state_dir),
+        "KIT_CACHE_DIR": str(room.cache_dir),
+        "KIT_PROVIDER": "kwok",
+        "KIT_NO_PULL": "1",
+        "MPLCONFIGDIR": str(Path(learner.home) / ".cache" / "matplotlib"),
+    }
+
+
+def run_as(room: Room, learner: Learner, args: list[str], timeout: float = UP_TIMEOUT,
+           **kwargs) -> subprocess.CompletedProcess:
+    """Run ``args`` as the learner, inside the learner's cgroups, with their environment."""
+    groups = learner.cgroups
+    runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+    return subprocess.run([runuser, "-u", learner.user, "--", *args],
+                          env=environment(room, learner), cwd=learner.home,
+                          preexec_fn=lambda: cgroups.join(groups), timeout=timeout,
+                          capture_output=True, text=True, **kwargs)
+
+
+def _kit(room: Room, *args: str) -> list[str]:
+    return [room.python or sys.executable, "-m", "kitlib.cli", *args]
+
+
+def up(room: Room, learner: Learner) -> None:
+    result = run_as(room, learner, _kit(room, "up", "--provider", "kwok"))
+    if result.returncode != 0:
+        raise KitError(f"{learner.name}'s cluster did not start:\n"
+                       + "\n".join((result.stdout + result.stderr).splitlines()[-15:]))
+
+
+def down(room: Room, learner: Learner) -> None:
+    """Remove the learner's cluster (theirs only: it lives in their state dir)."""
+    if learner.state_dir.exists():
+        run_as(room, learner, _kit(room, "down"), timeout=180)
+
+
+def healthy(learner: Learner, timeout: float = 3.0) -> tuple[bool, str]:
+    """Does the learner's API server answer their credentials? (the kit's own probe)"""
+    from kitlib.cluster.health import probe
+    return probe(learner.kubeconfig, timeout)

@@ -1,0 +1,140 @@
+"""`kit workshop up`, `reset` and `down`: a room's users, clusters, workspaces and hub made,
+repaired and removed. ``up`` can be run again: it adds new names from the roster and
+restarts whatever is not running; ``down`` removes what the room made and nothing else."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+import psutil
+
+from kitlib import cgroups
+from kitlib.cgroups import Limits
+from kitlib.errors import KitError
+from kitlib.workshop import accounts, clusters, hub, python
+from kitlib.workshop.room import ROOM_FILE, Learner, Room, hash_password, new_password
+
+CREDENTIALS = "credentials.csv"
+KEPT_ON_DOWN = ("collected", "graded")      # the instructor's results outlive the room
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        raise KitError("workshop mode makes a system user and a cgroup per learner: "
+                       "run it as root (sudo .venv/bin/kit workshop ...)")
+
+
+def _cgroup_name(room: Room, learner: str) -> str:
+    tag = hashlib.sha256(str(room.path.resolve()).encode()).hexdigest()[:6]
+    return f"ws-{tag}-{learner}"
+
+
+def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits: Limits,
+       report=print) -> Room:
+    require_root()
+    if (directory / ROOM_FILE).exists():
+        room = Room.load(directory)
+        report(f"room {directory} exists with {len(room.learners)} learners; "
+               "adding new names and restarting what is not running")
+    else:
+        if directory.exists() and any(directory.iterdir()):
+            raise KitError(f"{directory} is not empty and holds no room; choose another --dir")
+        room = Room(str(directory.resolve()), hub_ip=hub_ip, hub_port=hub_port, limits=limits)
+    room.path.mkdir(parents=True, exist_ok=True)
+    os.chmod(room.path, 0o711)          # learners pass through to their homes, list nothing
+    room.save()
+    report("the cluster tools, shared read-only")
+    clusters.fill_cache(room, report=report)
+    room.python = python.room_python(room.cache_dir)
+    room.save()
+    proxy = hub.proxy_command(report=report)
+
+    known = {learner.name for learner in room.learners}
+    handed_out = []
+    for name in names:
+        if name in known:
+            continue
+        password = new_password()
+        learner = accounts.create(name, room.path / "learners" / name, hash_password(password))
+        room.learners.append(learner)
+        room.save()                     # saved at once: `down` can undo a half-made room
+        handed_out.append((name, password))
+    _write_credentials(room, handed_out)
+
+    for number, learner in enumerate(room.learners, 1):
+        started = time.monotonic()
+        if not learner.cgroups:
+            learner.cgroups = cgroups.make_cgroups(_cgroup_name(room, learner.name), room.limits)
+            room.save()
+        added = accounts.give_workspace(learner)
+        ok, _ = clusters.healthy(learner)
+        if not ok:
+            clusters.up(room, learner)
+        report(f"[{number}/{len(room.learners)}] {learner.name}: "
+               f"{'cluster started' if not ok else 'cluster already running'}, "
+               f"{len(added)} new notebooks ({time.monotonic() - started:.1f}s)")
+    if hub.pid(room) is None:
+        hub.start(room, proxy, report=report)
+    report(f"the room is ready: {room.url}  (logins and passwords: {room.path / CREDENTIALS})")
+    return room
+
+
+def _write_credentials(room: Room, rows: list[tuple[str, str]]) -> None:
+    if not rows:
+        return
+    path = room.path / CREDENTIALS
+    new = not path.exists()
+    with open(path, "a", newline="") as out:
+        os.chmod(path, 0o600)
+        writer = csv.writer(out)
+        if new:
+            writer.writerow(["login", "password", "url"])
+        for name, password in rows:
+            writer.writerow([name, password, room.url])
+
+
+def reset(directory: Path, name: str, report=print) -> Learner:
+    """A fresh cluster for one learner (their notebooks stay); nobody else is touched."""
+    require_root()
+    room = Room.load(directory)
+    learner = room.learner(name)
+    clusters.down(room, learner)
+    clusters.up(room, learner)
+    report(f"{learner.name}: a fresh cluster is running")
+    return learner
+
+
+def _kill_user_processes(learner: Learner) -> None:
+    """Backstop after the cgroups: anything still running as the learner's own user."""
+    for proc in psutil.process_iter(["uids"]):
+        try:
+            if proc.info["uids"] and proc.info["uids"].real == learner.uid:
+                proc.kill()
+        except psutil.Error:
+            pass
+
+
+def down(directory: Path, *, purge: bool = False, report=print) -> None:
+    require_root()
+    room = Room.load(directory)
+    hub.stop(room)
+    for learner in room.learners:
+        try:
+            clusters.down(room, learner)
+        except Exception as exc:        # noqa: BLE001 - the cgroups and the user go anyway
+            report(f"{learner.name}: `kit down` failed ({exc}); stopping its processes")
+        cgroups.kill_cgroups(learner.cgroups)
+        _kill_user_processes(learner)
+        accounts.remove(learner)
+        report(f"{learner.name}: cluster, server, user and home removed")
+    kept = [] if purge else [room.path / n for n in KEPT_ON_DOWN if (room.path / n).exists()]
+    for item in room.path.iterdir():
+        if item not in kept:
+            shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
+    if not kept:
+        room.path.rmdir()
+    report("room removed" + (f"; kept {', '.join(str(k) for k in kept)}" if kept else ""))
