@@ -13,29 +13,50 @@ from pathlib import Path
 
 from kitlib import cgroups
 from kitlib.errors import KitError
-from kitlib.workshop.room import Learner, Room, share
+from kitlib.workshop.room import Learner, Room, link_tree, share
 
 TOOL_GROUPS = ("kubernetes", "etcd", "kwok")     # what the Docker-free provider runs
 UP_TIMEOUT = 300
 
 
+SHARED = ("tools", "vm", "images")    # cache parts learners read: cluster tools, chapter 1's
+                                     # VM image and container root filesystems
+
+
 def fill_cache(room: Room, report=print) -> None:
-    """The Docker-free cluster's tools in ``<room>/cache`` (hard links where they can be),
-    readable by every learner. Built or fetched into the instructor's cache first if needed."""
+    """The shared parts of the instructor's cache in ``<room>/cache`` (hard links where they
+    can be), readable by every learner: the Docker-free cluster's tools (fetched or built
+    first if need be) and, where the instructor has them, chapter 1's images."""
     from kitlib.cluster import tools
+    from kitlib.paths import cache_dir
     tools.ensure(list(TOOL_GROUPS), report=report)
-    target = room.cache_dir / "tools"
-    target.mkdir(parents=True, exist_ok=True)
-    for name, group in tools.tool_groups().items():
-        if name not in TOOL_GROUPS or (target / group.cache_path.name).exists():
-            continue
-        source = group.cache_path
-        try:
-            shutil.copytree(source, target / source.name, copy_function=os.link)
-        except OSError:             # another filesystem: copy
-            shutil.rmtree(target / source.name, ignore_errors=True)
-            shutil.copytree(source, target / source.name)
+    wanted = {tools.tool_groups()[name].cache_path.name for name in TOOL_GROUPS}
+    for part in SHARED:
+        source = cache_dir() / part
+        for entry in sorted(source.iterdir()) if source.is_dir() else []:
+            target = room.cache_dir / part / entry.name
+            if target.exists() or (part == "tools" and entry.name not in wanted):
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            link_tree(entry, target) if entry.is_dir() else os.link(entry, target)
     share(room.cache_dir)
+
+
+def give_cache(room: Room, learner: Learner) -> None:
+    """The learner's own cache (``~/.cache/kitlib``, theirs to write) with every shared
+    entry linked in, so nothing is built twice and what is missing they build themselves."""
+    import pwd
+    own = Path(learner.home) / ".cache" / "kitlib"
+    entry = pwd.getpwnam(learner.user)
+    for part in SHARED:
+        (own / part).mkdir(parents=True, exist_ok=True)
+        shared = room.cache_dir / part
+        for item in sorted(shared.iterdir()) if shared.is_dir() else []:
+            link = own / part / item.name
+            if not link.exists() and not link.is_symlink():
+                link.symlink_to(item)
+    for path in [own.parent, own, *own.rglob("*")]:
+        os.lchown(path, entry.pw_uid, entry.pw_gid)
 
 
 def environment(room: Room, learner: Learner) -> dict[str, str]:
@@ -48,10 +69,10 @@ def environment(room: Room, learner: Learner) -> dict[str, str]:
         "HOME": learner.home,
         "USER": learner.user,
         "LOGNAME": learner.user,
-        "PATH": f"{python.parent}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{python.parent}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
         "LANG": os.environ.get("LANG", "C.UTF-8"),
         "KIT_STATE_DIR": str(learner.state_dir),
-        "KIT_CACHE_DIR": str(room.cache_dir),
+        "KIT_CACHE_DIR": str(Path(learner.home) / ".cache" / "kitlib"),
         "KIT_PROVIDER": "kwok",
         "KIT_NO_PULL": "1",
         "MPLCONFIGDIR": str(Path(learner.home) / ".cache" / "matplotlib"),

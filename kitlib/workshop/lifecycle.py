@@ -71,6 +71,7 @@ def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits:
             learner.cgroups = cgroups.make_cgroups(_cgroup_name(room, learner.name), room.limits)
             room.save()
         added = accounts.give_workspace(learner)
+        clusters.give_cache(room, learner)
         ok, _ = clusters.healthy(learner)
         if not ok:
             clusters.up(room, learner)

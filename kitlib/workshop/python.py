@@ -16,7 +16,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from kitlib.workshop.room import share
+from kitlib.workshop.room import link_tree, share
 
 
 def reachable_by_all(path: Path) -> bool:
@@ -25,15 +25,6 @@ def reachable_by_all(path: Path) -> bool:
     if not path.stat().st_mode & stat.S_IXOTH:
         return False
     return all(parent.stat().st_mode & stat.S_IXOTH for parent in path.parents)
-
-
-def _link_tree(source: Path, target: Path, skip: set[str]) -> None:
-    ignore = shutil.ignore_patterns(*skip) if skip else None
-    try:
-        shutil.copytree(source, target, symlinks=True, ignore=ignore, copy_function=os.link,
-                        dirs_exist_ok=True)
-    except (OSError, shutil.Error):           # another filesystem: copy instead of linking
-        shutil.copytree(source, target, symlinks=True, ignore=ignore, dirs_exist_ok=True)
 
 
 def room_python(cache: Path) -> str:
@@ -49,7 +40,7 @@ def room_python(cache: Path) -> str:
     (base / "bin").mkdir(parents=True, exist_ok=True)
     shutil.copy2(real, base / "bin" / version)
     stdlib = Path(sysconfig.get_paths(vars={"base": sys.base_prefix})["stdlib"])
-    _link_tree(stdlib, base / "lib" / version, {"site-packages", "test", "__pycache__"})
+    link_tree(stdlib, base / "lib" / version, ("site-packages", "test", "__pycache__"))
     libdir = sysconfig.get_config_var("LIBDIR")
     for lib in Path(libdir).glob("libpython*.so*") if libdir else []:
         shutil.copy2(lib, base / "lib" / lib.name)

@@ -123,9 +123,11 @@ def test_the_hub_logs_each_learner_into_their_own_server_only(room):
     assert page.status_code == 200 and page.url.endswith(f"/user/{a.user}/lab"), page.url
     status = session.get(room.url + f"user/{a.user}/api/status")
     assert status.status_code == 200 and "started" in status.json()
-    server = next(p for p in psutil.process_iter(["uids", "cmdline"])
-                  if "jupyterhub.singleuser" in " ".join(p.info["cmdline"] or []))
-    assert server.info["uids"].real == a.uid
+    servers = [p for p in psutil.process_iter(["uids", "cmdline"])
+               if "jupyterhub.singleuser" in " ".join(p.info["cmdline"] or [])
+               and p.info["uids"].real in (a.uid, b.uid)]
+    assert [p.info["uids"].real for p in servers] == [a.uid]
+    server = servers[0]
     groups = Path(f"/proc/{server.pid}/cgroup").read_text()
     assert all(Path(g).name in groups for g in a.cgroups), groups
     other = session.get(room.url + f"user/{b.user}/api/contents")
@@ -147,15 +149,19 @@ def test_chapter_0_runs_in_the_learners_kernel_on_their_own_cluster(room):
     a = room.learners[0]
     ran = as_learner(room, a, room.python, "-c", RUN_CHAPTER, str(a.workspace / "00-setup.ipynb"))
     assert ran.returncode == 0, ran.stderr[-2000:]
-    assert "kit-worker2" in ran.stdout and str(room.cache_dir / "tools") in ran.stdout, ran.stdout[-3000:]
+    tools = str(Path(a.home) / ".cache" / "kitlib" / "tools")           # linked to the room's
+    assert "kit-worker2" in ran.stdout and tools in ran.stdout, ran.stdout[-3000:]
     # the learner's copy: the graded question is still theirs to answer
     assert "worker_names: 0/3 points" in ran.stdout and "not implemented yet" in ran.stdout
 
 
-def schedulers() -> set[int]:
-    """Whose kube-scheduler processes run (a stopped one may linger as a zombie)."""
+def schedulers(room: Room) -> set[int]:
+    """Which of the room's learners have a kube-scheduler running (a stopped one may linger
+    as a zombie)."""
+    uids = {learner.uid for learner in room.learners}
     return {p.info["uids"].real for p in psutil.process_iter(["uids", "name", "status"])
-            if p.info["name"] == "kube-scheduler" and p.info["status"] != psutil.STATUS_ZOMBIE}
+            if p.info["name"] == "kube-scheduler" and p.info["status"] != psutil.STATUS_ZOMBIE
+            and p.info["uids"].real in uids}
 
 
 def test_a_learner_who_breaks_their_cluster_breaks_no_one_elses(room):
@@ -165,11 +171,11 @@ def test_a_learner_who_breaks_their_cluster_breaks_no_one_elses(room):
             "print('running:', components.running('kube-scheduler'))")
     stopped = as_learner(room, a, room.python, "-c", stop)
     assert "running: False" in stopped.stdout, stopped.stdout + stopped.stderr[-2000:]
-    assert schedulers() == {b.uid}
+    assert schedulers(room) == {b.uid}
     assert clusters.healthy(b)[0]
     reset = kit("reset", "learner01", "--dir", str(room.path))
     assert reset.returncode == 0, reset.stdout + reset.stderr
-    assert schedulers() == {a.uid, b.uid} and clusters.healthy(a)[0]
+    assert schedulers(room) == {a.uid, b.uid} and clusters.healthy(a)[0]
 
 
 def test_collect_takes_graded_chapters_and_return_gives_feedback_to_its_learner(room):
