@@ -15,7 +15,7 @@ import psutil
 from kitlib import cgroups
 from kitlib.cgroups import Limits
 from kitlib.errors import KitError
-from kitlib.workshop import accounts, clusters, hub, python
+from kitlib.workshop import accounts, clusters, firewall, hub, python
 from kitlib.workshop.room import ROOM_FILE, Learner, Room, hash_password, new_password
 
 CREDENTIALS = "credentials.csv"
@@ -78,6 +78,8 @@ def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits:
         report(f"[{number}/{len(room.learners)}] {learner.name}: "
                f"{'cluster started' if not ok else 'cluster already running'}, "
                f"{len(added)} new notebooks ({time.monotonic() - started:.1f}s)")
+    guarded = firewall.guard(room, report=report)
+    report(f"{guarded} cluster ports kept to their own learner (iptables chain {firewall.chain(room)})")
     if hub.pid(room) is None:
         hub.start(room, proxy, report=report)
     report(f"the room is ready: {room.url}  (logins and passwords: {room.path / CREDENTIALS})")
@@ -105,6 +107,7 @@ def reset(directory: Path, name: str, report=print) -> Learner:
     learner = room.learner(name)
     clusters.down(room, learner)
     clusters.up(room, learner)
+    firewall.guard(room, report=report)       # the fresh cluster has new ports
     report(f"{learner.name}: a fresh cluster is running")
     return learner
 
@@ -123,6 +126,7 @@ def down(directory: Path, *, purge: bool = False, report=print) -> None:
     require_root()
     room = Room.load(directory)
     hub.stop(room)
+    firewall.unguard(room)
     for learner in room.learners:
         try:
             clusters.down(room, learner)

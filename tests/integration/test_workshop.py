@@ -102,6 +102,22 @@ def test_one_learners_credentials_are_refused_by_anothers_cluster(room):
     assert answer.status_code == 401
 
 
+def test_a_learners_cluster_ports_answer_only_that_learner(room):
+    """etcd answers plain HTTP without credentials: only its learner (and root) get through."""
+    from kitlib.workshop import firewall
+    a, b = room.learners
+    ports = firewall.cluster_ports(a)
+    assert len(ports) >= 4, ports
+    probe = ("import sys, urllib.request\n"
+             "for port in sys.argv[1:]:\n"
+             "    try: urllib.request.urlopen(f'http://127.0.0.1:{port}/version', timeout=3); print(port, 'open')\n"
+             "    except Exception as exc: print(port, type(exc).__name__)\n")
+    theirs = as_learner(room, b, room.python, "-c", probe, *map(str, ports)).stdout
+    own = as_learner(room, a, room.python, "-c", probe, *map(str, ports)).stdout
+    assert "open" not in theirs, theirs                       # refused: ConnectionResetError
+    assert "open" in own, own           # etcd's /version answers its own learner, no credentials
+
+
 def test_a_learner_cannot_signal_anothers_processes(room):
     a, b = room.learners
     pid = next(p.pid for p in psutil.process_iter(["uids", "name"])
@@ -203,5 +219,7 @@ def test_down_leaves_nothing_running_no_users_and_keeps_the_results(room):
         assert not any(Path(g).exists() for g in learner.cgroups)
         assert not Path(learner.home).exists()
     assert sorted(p.name for p in room.path.iterdir()) == ["collected", "graded"]   # results kept
+    from kitlib.workshop import firewall
+    assert subprocess.run(["iptables", "-n", "-L", firewall.chain(room)], capture_output=True).returncode != 0
     assert not [p for p in psutil.process_iter(["cmdline"])
                 if str(room.path) in " ".join(p.info["cmdline"] or [])]          # hub, proxy
