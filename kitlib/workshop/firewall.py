@@ -8,7 +8,6 @@ a cluster a learner recreates by hand gets new ports, guarded at the next `up`.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 
@@ -18,7 +17,7 @@ from kitlib.workshop.room import Learner, Room
 
 
 def chain(room: Room) -> str:
-    return "KITWS-" + hashlib.sha256(str(room.path.resolve()).encode()).hexdigest()[:8]
+    return f"KITWS-{room.tag}"
 
 
 def cluster_ports(learner: Learner) -> list[int]:

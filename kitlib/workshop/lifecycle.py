@@ -4,7 +4,6 @@ restarts whatever is not running; ``down`` removes what the room made and nothin
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import shutil
 import time
@@ -28,11 +27,6 @@ def require_root() -> None:
                        "run it as root (sudo .venv/bin/kit workshop ...)")
 
 
-def _cgroup_name(room: Room, learner: str) -> str:
-    tag = hashlib.sha256(str(room.path.resolve()).encode()).hexdigest()[:6]
-    return f"ws-{tag}-{learner}"
-
-
 def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits: Limits,
        report=print) -> Room:
     require_root()
@@ -54,21 +48,19 @@ def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits:
     proxy = hub.proxy_command(report=report)
 
     known = {learner.name for learner in room.learners}
-    handed_out = []
     for name in names:
         if name in known:
             continue
         password = new_password()
         learner = accounts.create(name, room.path / "learners" / name, hash_password(password))
         room.learners.append(learner)
-        room.save()                     # saved at once: `down` can undo a half-made room
-        handed_out.append((name, password))
-    _write_credentials(room, handed_out)
+        room.save()                     # saved at once: `down` can undo a half-made room,
+        _write_credentials(room, [(name, password)])    # and no password is lost on the way
 
     for number, learner in enumerate(room.learners, 1):
         started = time.monotonic()
         if not learner.cgroups:
-            learner.cgroups = cgroups.make_cgroups(_cgroup_name(room, learner.name), room.limits)
+            learner.cgroups = cgroups.make_cgroups(f"ws-{room.tag}-{learner.name}", room.limits)
             room.save()
         added = accounts.give_workspace(learner)
         clusters.give_cache(room, learner)

@@ -116,6 +116,11 @@ class Room:
         return Path(self.dir)
 
     @property
+    def tag(self) -> str:
+        """Short and unique per room folder: names its cgroups and its iptables chain."""
+        return hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:8]
+
+    @property
     def cache_dir(self) -> Path:
         return self.path / "cache"
 
