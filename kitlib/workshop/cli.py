@@ -26,6 +26,9 @@ def cmd_status(args) -> int:
     from kitlib.workshop import status
     statuses = status.room_status(Room.load(_room_dir(args)))
     print(json.dumps(status.as_json(statuses), indent=1) if args.json else status.table(statuses))
+    if args.plot:
+        status.plot(statuses).savefig(args.plot, dpi=120)
+        print(f"chart: {args.plot}")
     return 0 if all(s.healthy for s in statuses) else 1
 
 
@@ -86,6 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = verb("status", "every learner: cluster, server, memory, progress", cmd_status)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--plot", metavar="FILE.png", help="also draw the room's progress as a chart")
 
     p = verb("reset", "give one learner a fresh cluster (their notebooks stay)", cmd_reset)
     p.add_argument("learner")

@@ -82,3 +82,24 @@ def table(statuses: list[LearnerStatus]) -> str:
 
 def as_json(statuses: list[LearnerStatus]) -> list[dict]:
     return [dict(asdict(s), at=time.time()) for s in statuses]
+
+
+def plot(statuses: list[LearnerStatus]):
+    """One row per learner: graded questions passed and checked-but-not-passed, the
+    learner's name in red when their cluster is not answering."""
+    import matplotlib.pyplot as plt
+    names = [s.learner for s in statuses]
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(statuses) + 1.2))
+    ax.barh(names, [s.passed for s in statuses], color="tab:green", label="passed")
+    ax.barh(names, [s.run - s.passed for s in statuses], left=[s.passed for s in statuses],
+            color="tab:orange", label="checked, not passed yet")
+    for label, status in zip(ax.get_yticklabels(), statuses):
+        if not status.healthy:
+            label.set_color("tab:red")
+    ax.invert_yaxis()
+    ax.set_xlabel("graded questions (their own last check runs)")
+    ax.set_title("the room" + ("  (red: cluster not answering)" if any(not s.healthy for s in statuses) else ""))
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+

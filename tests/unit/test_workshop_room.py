@@ -64,3 +64,21 @@ def test_the_room_file_round_trips_and_stays_private(tmp_path):
         again.learner("bo")
     with pytest.raises(UsageError, match="no workshop room"):
         Room.load(tmp_path / "elsewhere")
+
+
+def test_the_rooms_chart_has_a_row_per_learner_and_marks_broken_clusters(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    from kitlib.workshop.status import LearnerStatus, plot, table
+    statuses = [LearnerStatus("ana", "ready", True, "running", 300, "05-scheduler-exercise", 7, 9),
+                LearnerStatus("bo", "not answering (ConnectionError)", False, "-", None, "-", 0, 0)]
+    fig = plot(statuses)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ana", "bo"]
+    colors = {t.get_text(): t.get_color() for t in ax.get_yticklabels()}
+    assert colors["bo"] == "tab:red" and colors["ana"] != "tab:red"
+    widths = sorted(round(p.get_width()) for p in ax.patches)
+    assert widths == [0, 0, 2, 7]                          # passed 7 and 0; checked-not-passed 2 and 0
+    fig.savefig(tmp_path / "room.png")
+    text = table(statuses)
+    assert "7/9 checked" in text and "300 MiB" in text and "not answering" in text
