@@ -95,7 +95,9 @@ def shows_fault(api, namespace: str, name: str, provider: str) -> bool:
     return {"bad-image": status["reason"] == "ImagePullBackOff",
             # between two restarts the kubelet reports CrashLoopBackOff or the last exit
             "crasher": status["restarts"] >= 2 and status["last ended"].startswith("Error"),
-            "hungry": status["reason"].startswith("OOMKilled"),
+            # the kernel's OOM killer ends it with SIGKILL (exit 137); containerd names that
+            # OOMKilled when its OOM event comes before the exit, on cgroup v1 not always
+            "hungry": status["reason"].endswith("(exit 137)"),
             "not-ready": p.status.phase == "Running" and not look.ready(p),
             "not-alive": status["restarts"] >= 1,
             }.get(name, look.ready(p))
