@@ -35,15 +35,17 @@ def create(name: str, home: Path, password_hash: str) -> Learner:
                    check=True, capture_output=True, text=True)
     entry = pwd.getpwnam(user)
     home.mkdir(mode=0o700, exist_ok=True)
-    _own(home, entry.pw_uid, entry.pw_gid)
+    own_tree(home, user)
     return Learner(name=name, user=user, uid=entry.pw_uid, home=str(home),
                    password_hash=password_hash)
 
 
-def _own(path: Path, uid: int, gid: int) -> None:
+def own_tree(path: Path, user: str) -> None:
+    """Give ``path`` and everything under it to ``user`` (links themselves, not targets)."""
+    entry = pwd.getpwnam(user)
     for item in [path, *path.rglob("*")]:
         try:
-            os.lchown(item, uid, gid)
+            os.lchown(item, entry.pw_uid, entry.pw_gid)
         except FileNotFoundError:
             pass
 
@@ -52,8 +54,7 @@ def give_workspace(learner: Learner) -> list[str]:
     """The learner's copies of the chapters (as `kit workspace` makes them), theirs to edit."""
     from kitlib.learner.workspace import Workspace
     result = Workspace(learner.workspace, REPO_DIR / "chapters").sync()
-    entry = pwd.getpwnam(learner.user)
-    _own(Path(learner.home), entry.pw_uid, entry.pw_gid)
+    own_tree(Path(learner.home), learner.user)
     return list(result.added)
 
 

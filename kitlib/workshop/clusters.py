@@ -39,15 +39,17 @@ def fill_cache(room: Room, report=print) -> None:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             link_tree(entry, target) if entry.is_dir() else os.link(entry, target)
-    share(room.cache_dir)
+            share(target)                   # only what was linked now: `up` runs again
+    for folder in [room.cache_dir, *(room.cache_dir / part for part in SHARED)]:
+        if folder.is_dir():
+            folder.chmod(folder.stat().st_mode | 0o055)
 
 
 def give_cache(room: Room, learner: Learner) -> None:
     """The learner's own cache (``~/.cache/kitlib``, theirs to write) with every shared
     entry linked in, so nothing is built twice and what is missing they build themselves."""
-    import pwd
-    own = Path(learner.home) / ".cache" / "kitlib"
-    entry = pwd.getpwnam(learner.user)
+    from kitlib.workshop.accounts import own_tree
+    own = learner.cache_dir
     for part in SHARED:
         (own / part).mkdir(parents=True, exist_ok=True)
         shared = room.cache_dir / part
@@ -55,8 +57,7 @@ def give_cache(room: Room, learner: Learner) -> None:
             link = own / part / item.name
             if not link.exists() and not link.is_symlink():
                 link.symlink_to(item)
-    for path in [own.parent, own, *own.rglob("*")]:
-        os.lchown(path, entry.pw_uid, entry.pw_gid)
+    own_tree(own.parent, learner.user)
 
 
 def environment(room: Room, learner: Learner) -> dict[str, str]:
@@ -72,10 +73,10 @@ def environment(room: Room, learner: Learner) -> dict[str, str]:
         "PATH": f"{python.parent}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
         "LANG": os.environ.get("LANG", "C.UTF-8"),
         "KIT_STATE_DIR": str(learner.state_dir),
-        "KIT_CACHE_DIR": str(Path(learner.home) / ".cache" / "kitlib"),
+        "KIT_CACHE_DIR": str(learner.cache_dir),
         "KIT_PROVIDER": "kwok",
         "KIT_NO_PULL": "1",
-        "MPLCONFIGDIR": str(Path(learner.home) / ".cache" / "matplotlib"),
+        "MPLCONFIGDIR": str(learner.cache_dir.parent / "matplotlib"),
     }
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -116,18 +115,10 @@ def pid(room: Room) -> int | None:
 
 def stop(room: Room, timeout: float = 30) -> None:
     """Stop the hub (it stops every learner's server and its proxy on the way out)."""
+    from kitlib.cluster.processes import terminate
     value = pid(room)
-    if value is None:
-        return
-    os.kill(value, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(value, 0)
-        except OSError:
-            return
-        time.sleep(0.2)
-    os.kill(value, signal.SIGKILL)
+    if value is not None:
+        terminate(value, grace=timeout)
 
 
 # --- JupyterHub classes (imported by the hub only) ---------------------------------------

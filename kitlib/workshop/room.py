@@ -93,6 +93,11 @@ class Learner:
         return Path(self.home) / "workspace"
 
     @property
+    def cache_dir(self) -> Path:
+        """Their own kit cache (KIT_CACHE_DIR), the room's shared parts linked in."""
+        return Path(self.home) / ".cache" / "kitlib"
+
+    @property
     def state_dir(self) -> Path:
         return Path(self.home) / ".kit" / "state"
 

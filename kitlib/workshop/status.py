@@ -30,15 +30,16 @@ class LearnerStatus:
     questions: list[dict] = field(default_factory=list)
 
 
-def _jupyter(learner: Learner) -> str:
+def _server_uids() -> set[int]:
+    """The users running a Jupyter server the hub started (one look at the process table)."""
+    uids = set()
     for proc in psutil.process_iter(["uids", "cmdline"]):
         try:
-            if proc.info["uids"] and proc.info["uids"].real == learner.uid and any(
-                    part in SERVER for part in proc.info["cmdline"] or []):
-                return "running"
+            if proc.info["uids"] and any(part in SERVER for part in proc.info["cmdline"] or []):
+                uids.add(proc.info["uids"].real)
         except psutil.Error:
             continue
-    return "-"
+    return uids
 
 
 def _reached(workspace: Path) -> str:
@@ -54,13 +55,15 @@ def _reached(workspace: Path) -> str:
     return furthest
 
 
-def learner_status(learner: Learner) -> LearnerStatus:
+def learner_status(learner: Learner, servers: set[int]) -> LearnerStatus:
+    """One learner's row; ``servers``: the uids running a Jupyter server (_server_uids)."""
     ok, detail = healthy(learner)
     rows = progress(learner.workspace) if learner.workspace.exists() else []
     memory = cgroups.memory_bytes(learner.cgroups)
     return LearnerStatus(
         learner=learner.name, cluster="ready" if ok else detail, healthy=ok,
-        jupyter=_jupyter(learner), memory_mb=None if memory is None else memory >> 20,
+        jupyter="running" if learner.uid in servers else "-",
+        memory_mb=None if memory is None else memory >> 20,
         reached=_reached(learner.workspace),
         passed=sum(r.status == PASSED for r in rows), run=sum(r.status != NOT_RUN for r in rows),
         questions=[{"chapter": r.chapter, "question": r.question, "status": r.status}
@@ -68,7 +71,8 @@ def learner_status(learner: Learner) -> LearnerStatus:
 
 
 def room_status(room: Room) -> list[LearnerStatus]:
-    return [learner_status(learner) for learner in room.learners]
+    servers = _server_uids()
+    return [learner_status(learner, servers) for learner in room.learners]
 
 
 def table(statuses: list[LearnerStatus]) -> str:
