@@ -62,17 +62,29 @@ def cmd_grade(args) -> int:
     from kitlib.cli import output_folder
     from kitlib.grading.autograde import Options
     from kitlib.grading.batch import grade_all
+    if args.on and (args.name or args.no_cluster):
+        raise UsageError("--on grades in Jobs, each with a throwaway cluster of its own: "
+                         "it cannot be combined with --name or --no-cluster")
+    if args.image and not args.on:
+        raise UsageError("--image names the grader image for --on; give --on NAME too")
     submissions = _submissions(args.submissions)
     sources = _notebooks(args.source, "--source INSTRUCTOR.ipynb")
     out = output_folder(args.out)
-    cluster = _cluster(args.name) if not args.no_cluster else None
+    cluster = _cluster(args.name or args.on) if not args.no_cluster else None
     opts = Options(cell_timeout=args.cell_timeout, total_timeout=args.timeout,
                    isolation=args.isolation, use_cluster=not args.no_cluster,
                    feedback_format=args.format)
+    say = lambda s: print(s, flush=True)     # noqa: E731
     from kitlib.cluster.interrupts import sigterm_interrupts
     with sigterm_interrupts():      # stopped like Ctrl-C: workers, sandboxes, clusters go too
-        results = grade_all(submissions, sources, out, jobs=args.jobs, options=opts,
-                            report=lambda s: print(s, flush=True), cluster=cluster)
+        if args.on:
+            from kitlib.grading.fanout import PodSize, grade_as_jobs
+            results = grade_as_jobs(submissions, sources, out, args.on, image=args.image,
+                                    options=opts, size=PodSize(args.pod_cpu, args.pod_memory,
+                                                               args.pod_memory_limit), report=say)
+        else:
+            results = grade_all(submissions, sources, out, jobs=args.jobs, options=opts,
+                                report=say, cluster=cluster)
     print(f"gradebook: {out / 'gradebook.csv'}\nfeedback:  {out / 'feedback'}/")
     return 0 if results else 1
 
@@ -102,7 +114,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source", action="append", default=[],
                    help="an instructor notebook (repeat; default: graded chapters/*.ipynb)")
     p.add_argument("--jobs", "-j", type=positive(int), default=2,
-                   help="submissions graded at once (default 2)")
+                   help="submissions graded at once (default 2; with --on the cluster decides)")
     p.add_argument("--cell-timeout", type=positive(float), default=120,
                    help="seconds per cell (default 120)")
     p.add_argument("--timeout", type=positive(float), default=900,
@@ -116,6 +128,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: a throwaway Docker-free cluster per submission)")
     p.add_argument("--no-cluster", action="store_true", help="give submissions no cluster")
     p.add_argument("--format", choices=["md", "html"], default="md", help="feedback format")
+    jobs = p.add_argument_group("grading as Kubernetes Jobs (one per submission)")
+    jobs.add_argument("--on", metavar="NAME", default=None,
+                      help="run each submission's grading as a Job on the kit's cluster NAME "
+                           "(kind: the grader image is built here and loaded onto its nodes)")
+    jobs.add_argument("--image", default=None,
+                      help="with --on: a grader image the nodes can pull (other clusters)")
+    jobs.add_argument("--pod-cpu", default="500m", help="CPU each grading pod requests (500m)")
+    jobs.add_argument("--pod-memory", default="1Gi", help="memory each pod requests (1Gi)")
+    jobs.add_argument("--pod-memory-limit", default="2Gi", help="memory limit per pod (2Gi)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("validate", help="run your notebook and see the points of its public checks")

@@ -46,7 +46,8 @@ def cmd_collect(args) -> int:
 
 def cmd_grade(args) -> int:
     from kitlib.workshop import grading
-    grading.grade(Room.load(_room_dir(args)), jobs=args.jobs)
+    grading.grade(Room.load(_room_dir(args)), jobs=args.jobs,
+                  extra=["--on", args.on] if args.on else None)
     return 0
 
 
@@ -99,6 +100,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = verb("grade", "grade what was collected with `kit grade`", cmd_grade)
     p.add_argument("--jobs", "-j", type=positive(int), default=2)
+    p.add_argument("--on", metavar="NAME", default=None,
+                   help="grade as Kubernetes Jobs on the kit's cluster NAME (see `kit grade --on`)")
 
     verb("return", "put each learner's feedback into their workspace", cmd_return)
 

@@ -1,0 +1,333 @@
+"""`kit grade --on NAME`: the class graded as Kubernetes Jobs, one per submission.
+
+Each Job's pod runs the grader image (``kitlib.grading.image``) and grades its one
+submission exactly as `kit grade` does on one machine: the learner's kernel sandboxed, a
+throwaway Docker-free cluster inside the pod, the checks in a process of their own. The
+cluster's scheduler decides how many run at once (each pod requests ``cpu`` and
+``memory``), so a bigger cluster grades a class faster with no change here.
+
+Everything lives in one namespace made for the run and deleted after it: the instructor's
+notebooks (hidden tests) as a Secret only the grader process reads, each submission as a
+ConfigMap, one Job each. Results come back through each pod's log (see ``in_pod``); the
+gradebook and feedback are written here as `kit grade` writes them.
+
+Pods are privileged: bubblewrap and the throwaway control plane need it. They get no
+service account token, so nothing in them can talk to the cluster they run on.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from kitlib.cluster import tools
+from kitlib.cluster.base import ClusterError, Report
+from kitlib.grading import image as grader_image
+from kitlib.grading import nbmeta as m
+from kitlib.grading.autograde import Options
+from kitlib.grading.batch import Submission, _not_graded, _progress, plan, write_gradebook
+from kitlib.grading.in_pod import unpack
+from kitlib.grading.report import GRADER_TROUBLE, SubmissionReport
+
+LABEL = "kitlib/grading-run"
+IMAGE_ERRORS = ("ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName")
+STUCK_AFTER = 60                    # seconds with nothing running and a pod unschedulable
+CONFIGMAP_LIMIT = 900_000           # bytes; the API server refuses objects over 1 MiB
+
+
+@dataclass
+class PodSize:
+    cpu: str = "500m"               # requests: how many pods the scheduler fits at once
+    memory: str = "1Gi"
+    memory_limit: str = "2Gi"       # the learner's kernel has its own, smaller limit inside
+
+
+def _without_outputs(path: Path) -> bytes:
+    """The notebook as the grader needs it: it runs every cell again, so outputs are dropped
+    (they are what makes notebooks large)."""
+    nb = m.read(path)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nbformat.writes(nb).encode()
+
+
+@dataclass
+class Target:
+    image: str
+    pull: str                        # imagePullPolicy
+    node: str | None = None          # kind: the one node the image was loaded onto
+
+
+def target(name: str, image: str | None, report: Report) -> Target:
+    """Where and with what the Jobs run on the kit's cluster ``name``: on kind the grader
+    image is built here and loaded onto one worker; elsewhere ``image`` must name one the
+    nodes can pull."""
+    from kitlib.cluster import ClusterDir
+    record = ClusterDir(name).read()
+    if record is None:
+        raise ClusterError(f"no cluster {name!r} recorded; start it with `kit up --name {name}`")
+    if record.provider == "kwok":
+        raise ClusterError(f"{name!r} is a Docker-free cluster: its nodes are simulated and run "
+                           "no pods. Grade on kind (`kit up --provider kind`) or an existing "
+                           "cluster, or without --on")
+    if record.provider != "kind":
+        if not image:
+            raise ClusterError(f"{name!r} is not a cluster the kit can load images into: build "
+                               "the grader image where Docker runs (`python -m "
+                               "kitlib.grading.image`), push it where the nodes pull from and "
+                               "give it with --image")
+        return Target(image, "IfNotPresent")
+    if record.details.get("docker_host"):
+        os.environ["DOCKER_HOST"] = record.details["docker_host"]
+    tag = image or grader_image.build(report)
+    # kind's nodes are containers on this one machine: a second node adds no cores, only
+    # another copy of a 1 GB image to load. One worker takes every grading pod.
+    node = _schedulable_nodes(name)[0]
+    _forget_older(node, tag)
+    report(f"loading {tag} onto {node} (kind cluster {name!r}; a minute or two the first time)")
+    kind = tools.ensure(["kind"], report=report)["kind"]
+    proc = subprocess.run([str(kind), "load", "docker-image", tag, "--name", name, "--nodes", node],
+                          capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise ClusterError(f"kind load docker-image {tag} failed: {proc.stderr.strip()[-500:]}")
+    return Target(tag, "Never", node)
+
+
+def _forget_older(node: str, keep: str) -> None:
+    """Earlier grader images on a kind node (one per change of the kit) fill its disk."""
+    listing = subprocess.run(["docker", "exec", node, "crictl", "images", "-o", "json"],
+                             capture_output=True, text=True, timeout=120)
+    if listing.returncode != 0:
+        return
+    for img in json.loads(listing.stdout).get("images", []):
+        for ref in img.get("repoTags") or []:
+            if ref.split("/", 1)[-1].startswith(grader_image.REPO + ":") and not ref.endswith(keep):
+                subprocess.run(["docker", "exec", node, "crictl", "rmi", ref],
+                               capture_output=True, timeout=120)
+
+
+def _schedulable_nodes(cluster: str) -> list[str]:
+    """Nodes grading pods can land on (not tainted NoSchedule, like a control plane)."""
+    from kubernetes import client
+
+    from kitlib.kube import api_client, kubeconfig_path
+    nodes = client.CoreV1Api(api_client(kubeconfig_path(cluster))).list_node().items
+    found = sorted(n.metadata.name for n in nodes
+                   if not any(t.effect == "NoSchedule" for t in n.spec.taints or []))
+    if not found:
+        raise ClusterError(f"cluster {cluster!r} has no node that takes ordinary pods")
+    return found
+
+
+def _job(index: int, sub: Submission, where: Target, nonce: str, opts: Options,
+         size: PodSize) -> dict:
+    return {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": f"grade-{index}", "labels": {LABEL: "submission"}},
+        "spec": {
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": int(opts.total_timeout + 300),
+            "template": {"spec": {
+                "restartPolicy": "Never",
+                **({"nodeSelector": {"kubernetes.io/hostname": where.node}} if where.node else {}),
+                "automountServiceAccountToken": False,
+                "enableServiceLinks": False,
+                "containers": [{
+                    "name": "grader", "image": where.image, "imagePullPolicy": where.pull,
+                    "command": ["python", "-m", "kitlib.grading.in_pod",
+                                "--student", sub.student, "--notebook", sub.source.name,
+                                "--nonce", nonce, "--cell-timeout", f"{opts.cell_timeout:g}",
+                                "--timeout", f"{opts.total_timeout:g}",
+                                "--format", opts.feedback_format],
+                    "securityContext": {"privileged": True},
+                    "resources": {"requests": {"cpu": size.cpu, "memory": size.memory},
+                                  "limits": {"memory": size.memory_limit}},
+                    "volumeMounts": [{"name": "sources", "mountPath": "/sources", "readOnly": True},
+                                     {"name": "submission", "mountPath": "/submission",
+                                      "readOnly": True}],
+                }],
+                "volumes": [
+                    {"name": "sources", "secret": {"secretName": "sources", "defaultMode": 0o400}},
+                    {"name": "submission", "configMap": {"name": f"submission-{index}"}}],
+            }},
+        },
+    }
+
+
+class _Run:
+    """One run's namespace on the cluster, and reading what its Jobs did."""
+
+    def __init__(self, api, namespace: str):
+        from kubernetes import client
+        self.core, self.batch = client.CoreV1Api(api), client.BatchV1Api(api)
+        self.namespace = namespace
+
+    def create(self, sources: list[Path], subs: list[tuple[int, Submission]], jobs: list[dict]) -> None:
+        ns = self.namespace
+        self.core.create_namespace({"metadata": {"name": ns, "labels": {LABEL: "run"}}})
+        self.core.create_namespaced_secret(ns, {"metadata": {"name": "sources"}, "data": {
+            s.name: base64.b64encode(_without_outputs(s)).decode() for s in sources}})
+        for (index, sub), job in zip(subs, jobs):
+            self.core.create_namespaced_config_map(ns, {
+                "metadata": {"name": f"submission-{index}"},
+                "binaryData": {"submission.ipynb": base64.b64encode(_without_outputs(sub.path)).decode()}})
+            self.batch.create_namespaced_job(ns, job)
+
+    def finished(self) -> dict[int, str]:
+        """{index: "Complete" | "Failed: reason"} for every Job that has ended."""
+        done = {}
+        for job in self.batch.list_namespaced_job(self.namespace).items:
+            index = int(job.metadata.name.rsplit("-", 1)[1])
+            for cond in job.status.conditions or []:
+                if cond.status == "True" and cond.type in ("Complete", "Failed"):
+                    done[index] = cond.type if cond.type == "Complete" else f"Failed: {cond.reason}"
+        return done
+
+    def image_trouble(self) -> str | None:
+        for pod in self.core.list_namespaced_pod(self.namespace).items:
+            for status in pod.status.container_statuses or []:
+                waiting = status.state.waiting
+                if waiting and waiting.reason in IMAGE_ERRORS:
+                    return f"{waiting.reason}: {waiting.message or ''}".strip()
+        return None
+
+    def stuck(self) -> str | None:
+        """The scheduler's reason when no grading pod runs and some cannot be placed."""
+        pods = self.core.list_namespaced_pod(self.namespace).items
+        if any(p.status.phase == "Running" for p in pods):
+            return None
+        for pod in pods:
+            for cond in pod.status.conditions or []:
+                if cond.type == "PodScheduled" and cond.reason == "Unschedulable":
+                    return cond.message
+        return None
+
+    def pod_of(self, index: int):
+        pods = self.core.list_namespaced_pod(self.namespace, label_selector=f"job-name=grade-{index}")
+        return pods.items[0] if pods.items else None
+
+    def log(self, pod) -> str:
+        return self.core.read_namespaced_pod_log(pod.metadata.name, self.namespace)
+
+    def delete(self, report: Report, timeout: float = 120) -> None:
+        from kubernetes.client.exceptions import ApiException
+        try:
+            self.core.delete_namespace(self.namespace, propagation_policy="Foreground")
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.core.read_namespace(self.namespace)
+            except ApiException as exc:
+                if exc.status == 404:
+                    return
+            time.sleep(2)
+        report(f"namespace {self.namespace} is still being deleted; check with "
+               f"`kubectl get ns {self.namespace}`")
+
+
+def _why_failed(pod, state: str) -> str:
+    if pod is not None:
+        for status in pod.status.container_statuses or []:
+            term = status.state.terminated
+            if term and term.reason == "OOMKilled":
+                return "the grading pod ran out of memory (give it more with --pod-memory)"
+    if "DeadlineExceeded" in state:
+        return "grading took longer than its deadline and was stopped"
+    return GRADER_TROUBLE
+
+
+def _result(run: _Run, index: int, sub: Submission, state: str, nonce: str, out: Path,
+            opts: Options) -> SubmissionReport:
+    """Unpack a finished Job's results into ``out`` and read its one report."""
+    pod = run.pod_of(index)
+    try:
+        log = run.log(pod) if pod is not None else ""
+    except Exception:
+        log = ""
+    landing = out / ".work" / str(index)
+    if state == "Complete" and unpack(log, nonce, landing):
+        [data] = json.loads((landing / "grades.json").read_text())
+        data.pop("status", None)           # derived; grades.json adds it for readers
+        for folder in ("feedback", "autograded"):
+            if (landing / folder).is_dir():
+                for path in (landing / folder).rglob("*"):
+                    if path.is_file():
+                        dest = out / path.relative_to(landing)
+                        dest.parent.mkdir(parents=True, exist_ok=True)
+                        path.replace(dest)
+        report = SubmissionReport.from_dict(data)
+        for attr in ("feedback", "graded_notebook"):
+            value = getattr(report, attr)
+            if value:
+                setattr(report, attr, str(out / Path(value).relative_to("/work/out")))
+        return report
+    tail = [f"pod log: {line}" for line in log.splitlines()[-15:]]
+    return _not_graded(sub, out, opts, _why_failed(pod, state), warnings=tail)
+
+
+def grade_as_jobs(paths: list[Path], sources: list[Path], out: Path, cluster: str,
+                  image: str | None = None, options: Options | None = None,
+                  size: PodSize | None = None, report: Report = print) -> list[SubmissionReport]:
+    """Grade every submission under ``paths`` as a Job on the kit's cluster ``cluster``."""
+    from kitlib.kube import api_client, kubeconfig_path
+    opts, size = options or Options(), size or PodSize()
+    out = Path(out).resolve()
+    (out / ".work").mkdir(parents=True, exist_ok=True)
+    subs = plan(paths, sources)
+    results: list[SubmissionReport] = []
+
+    def record(result: SubmissionReport) -> None:
+        results.append(result)
+        line = f"{result.student} {result.notebook}: {result.points:g}/{result.max_points:g}"
+        _progress(len(results), len(subs), line + (f" ({result.error})" if result.error else ""), report)
+
+    for sub in subs:
+        if sub.source is None:
+            record(_not_graded(sub, out, opts, "no source notebook matches this submission "
+                               "(by file name or grade ids)"))
+    numbered = [(n, s) for n, s in enumerate(subs) if s.source is not None]
+    for _, s in numbered:
+        if len(_without_outputs(s.path)) > CONFIGMAP_LIMIT:
+            raise ClusterError(f"{s.path} is larger than a ConfigMap can hold even without outputs")
+    where = target(cluster, image, report)
+    nonce = secrets.token_hex(16)
+    run = _Run(api_client(kubeconfig_path(cluster)), f"kit-grading-{secrets.token_hex(4)}")
+    report(f"grading {len(subs)} submission(s) as Jobs in namespace {run.namespace} of "
+           f"{cluster!r} (each pod requests {size.cpu} CPU, {size.memory})")
+    try:
+        run.create(sources, numbered, [_job(n, s, where, nonce, opts, size)
+                                       for n, s in numbered])
+        pending = dict(numbered)
+        stuck_since = None
+        while pending:
+            trouble = run.image_trouble()
+            if trouble:
+                raise ClusterError(f"the cluster's nodes cannot start the grader image {where.image} "
+                                   f"({trouble}); load or push it and try again")
+            why = run.stuck()
+            stuck_since = (stuck_since or time.monotonic()) if why else None
+            if why and time.monotonic() - stuck_since > STUCK_AFTER:
+                raise ClusterError(f"no node can take a grading pod ({why}); ask for less with "
+                                   "--pod-cpu/--pod-memory or add nodes")
+            for index, state in sorted(run.finished().items()):
+                if index in pending:
+                    record(_result(run, index, pending.pop(index), state, nonce, out, opts))
+            time.sleep(2)
+    finally:
+        run.delete(report)
+        shutil.rmtree(out / ".work", ignore_errors=True)
+    results.sort(key=lambda r: (r.student, r.notebook))
+    write_gradebook(results, sources, out)
+    return results
