@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from kitlib import wheelhouse as wheelhouse_mod
 from kitlib.cluster import docker
-from kitlib.cluster.artifacts import cached, content_key, link_or_copy
+from kitlib.cluster.artifacts import content_key, link_or_copy
 from kitlib.cluster.base import ClusterError, Report
-from kitlib.paths import REPO_DIR, cache_dir
+from kitlib.paths import REPO_DIR
 
 BASE_REPO = "kitlib/grader-base"
 REPO = "kitlib/grader"
@@ -36,51 +36,14 @@ NOT_FOR_GRADING = ("jupyterlab",)
 IMAGE_PYTHON = "3.11.2"             # Debian bookworm's python3 (the suite in versions.yaml)
 
 
-def _requirements() -> list[str]:
-    """kitlib's own dependencies (pyproject), as this checkout declares them, less what only
-    the learner's JupyterLab needs (a grading pod runs kernels, not the lab)."""
-    import tomllib
-    project = tomllib.loads((REPO_DIR / "pyproject.toml").read_text())["project"]
-    return [r for r in project["dependencies"] if not r.startswith(NOT_FOR_GRADING)]
-
-
-def _pinned_direct() -> str:
-    """This environment's versions of kitlib's direct dependencies (``pip freeze``): the
-    image runs what the checkout is tested with. Their own dependencies are resolved for
-    the image's Python, which is older than many development machines' (some of them need
-    a newer 3.11 than Debian's)."""
-    import re
-    direct = {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower().replace("_", "-")
-              for r in _requirements()}
-    out = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
-                         capture_output=True, text=True, check=True)
-    pins = [line for line in out.stdout.splitlines()
-            if "==" in line and line.split("==")[0].lower().replace("_", "-") in direct]
-    return "\n".join(sorted(pins)) + "\n"
-
-
 def wheelhouse(report: Report = print) -> Path:
-    """A folder of wheels for kitlib's dependencies, for the image's Python, plus
-    ``requirements.txt`` and ``constraints.txt``; cached, keyed by both."""
-    requirements, constraints = "\n".join(_requirements()) + "\n", _pinned_direct()
-    key = content_key([requirements, constraints, IMAGE_PYTHON])
-
-    def build(out: Path) -> None:
-        out.mkdir()
-        (out / "requirements.txt").write_text(requirements)
-        (out / "constraints.txt").write_text(constraints)
-        report(f"downloading wheels for {len(_requirements())} dependencies (and theirs) "
-               f"for Python {IMAGE_PYTHON} from the package index")
-        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet",
-                               "--only-binary=:all:", "--python-version", IMAGE_PYTHON,
-                               "--dest", str(out), "-r", str(out / "requirements.txt"),
-                               "-c", str(out / "constraints.txt")],
-                              capture_output=True, text=True, timeout=1800)
-        if proc.returncode != 0:
-            raise ClusterError("pip download failed (is the package index reachable?): "
-                               + proc.stderr.strip()[-800:])
-
-    return cached(cache_dir() / "wheels" / f"kitlib-{key}", build)
+    """Wheels for kitlib's dependencies (less the lab's) for the image's Python: the direct
+    ones at this environment's versions (what the checkout is tested with), theirs resolved
+    for Debian's Python, which is older than many development machines'."""
+    requirements = wheelhouse_mod.project_requirements(leave_out=NOT_FOR_GRADING)
+    direct = {wheelhouse_mod.requirement_name(r) for r in requirements}
+    return wheelhouse_mod.download("grader", requirements, wheelhouse_mod.installed_versions(direct),
+                                   python_version=IMAGE_PYTHON, report=report)
 
 
 def _tool_dirs() -> list[Path]:

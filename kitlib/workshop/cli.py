@@ -63,6 +63,18 @@ def cmd_down(args) -> int:
     return 0
 
 
+def cmd_bundle(args) -> int:
+    from kitlib.workshop import bundle
+    bundle.make(Path(args.folder), images=not args.no_images)
+    return 0
+
+
+def cmd_unbundle(args) -> int:
+    from kitlib.workshop import bundle
+    bundle.unbundle(Path(args.folder))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     from kitlib.cli import positive
     workshop = sub.add_parser("workshop", help="a room of learners, each with their own "
@@ -104,6 +116,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="grade as Kubernetes Jobs on the kit's cluster NAME (see `kit grade --on`)")
 
     verb("return", "put each learner's feedback into their workspace", cmd_return)
+
+    p = verbs.add_parser("bundle", help="everything a room needs in one folder, for a day "
+                         "without internet (wheels, tools, images)")
+    p.add_argument("folder", help="a new or empty folder (a USB stick, a share)")
+    p.add_argument("--no-images", action="store_true",
+                   help="leave out the kind node image and course images (Docker-free day)")
+    p.set_defaults(func=cmd_bundle)
+    p = verbs.add_parser("unbundle", help="check a bundle and put it into this machine's "
+                         "cache and Docker (`KIT_BUNDLE=DIR ./course start` runs it)")
+    p.add_argument("folder")
+    p.set_defaults(func=cmd_unbundle)
 
     p = verb("down", "remove the room: hub, servers, clusters, users, homes", cmd_down)
     p.add_argument("--purge", action="store_true",

@@ -85,6 +85,8 @@ CASES = [
     (["workshop", "status", "--dir", "empty"], "no workshop room in"),
     (["workshop", "reset", "--dir", "empty"], "the following arguments are required: learner"),
     (["workshop", "grade", "--dir", "empty"], "no workshop room in"),
+    (["workshop", "bundle", "a-file", "--no-images"], "a-file is not an empty folder"),
+    (["workshop", "unbundle", "empty"], "empty is not a bundle (manifest.json"),
     (["workshop", "tidy"], "invalid choice: 'tidy'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ]
