@@ -3,6 +3,11 @@ several worker counts, and where one submission's time goes (sandbox, its own cl
 kernels, the learner's cells, the checks).
 
     .venv/bin/python benchmarks/grading.py [--count 60] [--jobs 1 2 4] [--chapters 01 02]
+                                           [--on NAME]
+
+With ``--on NAME`` (a kind cluster the kit started) the same class is also graded as
+Kubernetes Jobs (`kit grade --on`), in the same run: the image build and load timed apart
+from the grading, and the points compared with the local runs'.
 
 The class cycles through the graded chapters (or those given) and three kinds of
 submission: solved with the reference solutions, handed back untouched, and half done
@@ -60,7 +65,23 @@ def make_class(folder: Path, sources: list[Path], count: int) -> None:
         nbformat.write(nb, str(path))
 
 
-def run(sources: list[Path], count: int, jobs_list: list[int]) -> dict:
+def run_as_jobs(submitted: Path, sources: list[Path], out: Path, cluster: str) -> dict:
+    from kitlib.grading import fanout
+    began = time.monotonic()
+    fanout.target(cluster, None, report=lambda s: None)       # build the image, load it
+    prepared = time.monotonic()
+    graded = fanout.grade_as_jobs([submitted], sources, out, cluster, report=lambda s: None)
+    seconds = time.monotonic() - prepared
+    print(f"as Jobs on {cluster}: image ready in {prepared - began:.0f}s, {len(graded)} "
+          f"submissions in {seconds:.0f}s = {60 * len(graded) / seconds:.1f}/min", flush=True)
+    return {"jobs": f"Kubernetes Jobs on {cluster}", "image_build_and_load_seconds": round(prepared - began, 1),
+            "submissions": len(graded), "seconds": round(seconds, 1),
+            "submissions_per_minute": round(60 * len(graded) / seconds, 2),
+            "not_graded": sum(1 for r in graded if r.error),
+            "points": sorted((r.student, r.notebook, r.points) for r in graded)}
+
+
+def run(sources: list[Path], count: int, jobs_list: list[int], on: str | None = None) -> dict:
     from kitlib.grading.autograde import Options
     from kitlib.grading.batch import grade_all
     runs = []
@@ -83,6 +104,8 @@ def run(sources: list[Path], count: int, jobs_list: list[int]) -> dict:
                          "points": sorted((r.student, r.notebook, r.points) for r in graded)})
             print(f"jobs={jobs}: {len(graded)} submissions in {seconds:.0f}s = "
                   f"{60 * len(graded) / seconds:.1f}/min; per submission {parts}", flush=True)
+        if on:
+            runs.append(run_as_jobs(tmp / "submitted", sources, tmp / "out-jobs", on))
     same = len({json.dumps(r.pop("points")) for r in runs}) == 1
     return {"runs": runs, "same_points_at_every_parallelism": same}
 
@@ -93,17 +116,19 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--chapters", nargs="*", default=[],
                         help="chapter numbers to build the class from (default: every graded one)")
+    parser.add_argument("--on", metavar="NAME", default=None,
+                        help="also grade the class as Kubernetes Jobs on the kit's kind cluster NAME")
     args = parser.parse_args()
     os.environ.setdefault("KIT_NO_PULL", "1")
     sources = graded_chapters(args.chapters)
-    measured = run(sources, args.count, args.jobs)
+    measured = run(sources, args.count, args.jobs, args.on)
     result = {"benchmark": "grading throughput, a class of the real chapters",
               "chapters": [s.name for s in sources], "cpus": os.cpu_count(),
               "python": platform.python_version(), "submissions": args.count, **measured,
               "goal": GOAL,
               "notes": "each submission: a worker process, a sandboxed learner kernel, a checker "
                        "kernel, and a throwaway Docker-free cluster when the chapter uses one"}
-    suffix = "-" + "-".join(args.chapters) if args.chapters else ""
+    suffix = ("-" + "-".join(args.chapters) if args.chapters else "") + ("-jobs" if args.on else "")
     out = ROOT / "benchmarks" / "results" / f"grading{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

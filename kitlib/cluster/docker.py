@@ -63,3 +63,12 @@ def build(tag: str, context: Path, dockerfile: str, labels: dict[str, str] | Non
     label_args = [a for k, v in (labels or {}).items() for a in ("--label", f"{k}={v}")]
     run("build", "--quiet", "--network", "none", "-t", tag, *label_args, str(context))
     return tag
+
+
+def remove_other_tags(repo: str, keep: str) -> None:
+    """Remove ``repo``'s images other than ``keep``: each change of what goes into a kit-built
+    image makes a new tag, and superseded ones would only fill the disk. Images a container
+    still uses stay (docker refuses, quietly)."""
+    for tag in run("images", "--format", "{{.Repository}}:{{.Tag}}", repo).split():
+        if tag != keep:
+            subprocess.run(["docker", "rmi", tag], capture_output=True, timeout=120)

@@ -16,7 +16,6 @@ throwaway Docker-free cluster per submission exactly as it does on the instructo
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -69,14 +68,6 @@ def _link_tree(src: Path, dest: Path) -> None:
             link_or_copy(path, target)
 
 
-def _remove_older(repo: str, keep: str) -> None:
-    """Earlier builds of ``repo`` (superseded by ``keep``) would only fill the disk."""
-    tags = docker.run("images", "--format", "{{.Repository}}:{{.Tag}}", repo).split()
-    for tag in tags:
-        if tag != keep:
-            subprocess.run(["docker", "rmi", tag], capture_output=True, timeout=120)
-
-
 def _base(report: Report) -> str:
     from kitlib.cluster.nodeimage import debian
     from kitlib.cluster.versions import load as load_versions
@@ -109,7 +100,7 @@ def _base(report: Report) -> str:
             f"KIT_CACHE_DIR={IN_IMAGE_CACHE} KIT_STATE_DIR=/var/lib/kitlib KIT_NO_PULL=1 HOME=/root\n"),
             labels={"org.opencontainers.image.description":
                     f"kitlib grader base: Debian {suite} {' '.join(PACKAGES)}"})
-    _remove_older(BASE_REPO, tag)
+    docker.remove_other_tags(BASE_REPO, tag)
     return tag
 
 
@@ -139,7 +130,7 @@ def build(report: Report = print) -> str:
             "sys.exit(main())\\n' > /opt/venv/bin/kit && chmod 755 /opt/venv/bin/kit\n"
             "WORKDIR /work\n"),
             labels={"org.opencontainers.image.description": "kitlib grader: one submission per Job"})
-    _remove_older(REPO, tag)
+    docker.remove_other_tags(REPO, tag)
     return tag
 
 

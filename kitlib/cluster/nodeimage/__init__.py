@@ -169,5 +169,6 @@ def build(report: Report = print) -> str:
         _preload(staged, images, ref, report)
     finally:
         subprocess.run(["docker", "image", "rm", staged], capture_output=True)
+    docker.remove_other_tags(ref.split(":")[0], ref)
     report(f"node image {ref} ready in {time.monotonic() - started:.0f}s")
     return ref
