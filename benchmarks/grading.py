@@ -55,9 +55,10 @@ def variants(source_path: Path) -> dict:
     return {"solved": solved, "untouched": released, "half": half}
 
 
-def make_class(folder: Path, sources: list[Path], count: int) -> None:
+def make_class(folder: Path, sources: list[Path], count: int, only: list[str] | None = None) -> None:
     import nbformat
-    kinds = [(s, name, nb) for s in sources for name, nb in variants(s).items()]
+    kinds = [(s, name, nb) for s in sources for name, nb in variants(s).items()
+             if not only or name in only]
     for i in range(count):
         source, kind, nb = kinds[i % len(kinds)]
         path = folder / f"student{i:03d}-{kind}" / source.name
@@ -81,13 +82,14 @@ def run_as_jobs(submitted: Path, sources: list[Path], out: Path, cluster: str) -
             "points": sorted((r.student, r.notebook, r.points) for r in graded)}
 
 
-def run(sources: list[Path], count: int, jobs_list: list[int], on: str | None = None) -> dict:
+def run(sources: list[Path], count: int, jobs_list: list[int], on: str | None = None,
+        kinds: list[str] | None = None) -> dict:
     from kitlib.grading.autograde import Options
     from kitlib.grading.batch import grade_all
     runs = []
     with tempfile.TemporaryDirectory(prefix="kit-bench-grading-") as tmp:
         tmp = Path(tmp)
-        make_class(tmp / "submitted", sources, count)
+        make_class(tmp / "submitted", sources, count, kinds)
         for jobs in jobs_list:
             began = time.monotonic()
             graded = grade_all([tmp / "submitted"], sources, tmp / f"out-{jobs}", jobs=jobs,
@@ -116,12 +118,14 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--chapters", nargs="*", default=[],
                         help="chapter numbers to build the class from (default: every graded one)")
+    parser.add_argument("--kinds", nargs="*", choices=["solved", "untouched", "half"], default=[],
+                        help="only these kinds of submission (default: all three, in turn)")
     parser.add_argument("--on", metavar="NAME", default=None,
                         help="also grade the class as Kubernetes Jobs on the kit's kind cluster NAME")
     args = parser.parse_args()
     os.environ.setdefault("KIT_NO_PULL", "1")
     sources = graded_chapters(args.chapters)
-    measured = run(sources, args.count, args.jobs, args.on)
+    measured = run(sources, args.count, args.jobs, args.on, args.kinds)
     result = {"benchmark": "grading throughput, a class of the real chapters",
               "chapters": [s.name for s in sources], "cpus": os.cpu_count(),
               "python": platform.python_version(), "submissions": args.count, **measured,
