@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from kitlib.errors import KitError
-from kitlib.workshop.room import Room
+from kitlib.workshop.room import INSTRUCTOR, Room
 
 PROXY_DIR = Path(__file__).parent / "proxy"
 CONFIG = "jupyterhub_config.py"
@@ -62,7 +62,7 @@ def configure(c, room_dir: str, proxy: str) -> None:
     """JupyterHub's settings for the room (called from the generated config file)."""
     from kitlib.cluster.ports import loopback_ports
     room = Room.load(room_dir)
-    hub, (hub_port, proxy_api_port) = room.hub_dir, loopback_ports(2)
+    hub, (hub_port, proxy_api_port, page_port) = room.hub_dir, loopback_ports(3)
     c.JupyterHub.ip, c.JupyterHub.port = room.hub_ip, room.hub_port
     c.JupyterHub.hub_ip, c.JupyterHub.hub_port = "127.0.0.1", hub_port
     c.ConfigurableHTTPProxy.command = [proxy]
@@ -74,8 +74,16 @@ def configure(c, room_dir: str, proxy: str) -> None:
     c.JupyterHub.cleanup_servers = True       # `workshop down` stops every learner's server
     c.JupyterHub.authenticator_class = RosterAuthenticator
     c.JupyterHub.spawner_class = LearnerSpawner
-    c.Authenticator.allowed_users = {learner.user for learner in room.learners}
+    c.Authenticator.allowed_users = {learner.user for learner in room.learners} | {INSTRUCTOR}
     c.Authenticator.admin_users = set()
+    # The room's page (room_page.py), run by the hub as root; only the instructor may open it,
+    # and lands there after logging in (the instructor has no server of their own).
+    c.JupyterHub.services = [{
+        "name": "room", "url": f"http://127.0.0.1:{page_port}", "oauth_no_confirm": True,
+        "command": [sys.executable, "-m", "kitlib.workshop.room_page", room_dir]}]
+    c.JupyterHub.load_roles = [{"name": "room-instructor", "users": [INSTRUCTOR],
+                                "scopes": ["access:services!service=room"]}]
+    c.JupyterHub.default_url = _landing
     c.Spawner.cmd = [room.python or sys.executable, "-m", "jupyterhub.singleuser"]
     c.Spawner.default_url = "/lab/tree/00-setup.ipynb"
     c.Spawner.notebook_dir = "~/workspace"
@@ -83,6 +91,17 @@ def configure(c, room_dir: str, proxy: str) -> None:
     c.Spawner.http_timeout = START_TIMEOUT
     c.RosterAuthenticator.room_dir = room_dir
     c.LearnerSpawner.room_dir = room_dir
+
+
+def _landing(handler) -> str:
+    """Where a login lands: the instructor on the room's page, a learner (as JupyterHub
+    does by default) on their own server, started if need be."""
+    user = handler.current_user
+    if user is None:
+        return handler.base_url + "hub/login"
+    if user.name == INSTRUCTOR:
+        return handler.base_url + "services/room/"
+    return user.url
 
 
 def start(room: Room, proxy: str, report=print) -> None:
@@ -139,6 +158,9 @@ else:
             from kitlib.workshop.room import password_matches
             room = Room.load(self.room_dir)
             name = str(data.get("username", "")).strip().lower()
+            if name == INSTRUCTOR:
+                ok = password_matches(str(data.get("password", "")), room.instructor_hash)
+                return INSTRUCTOR if ok else None
             for learner in room.learners:
                 if name in (learner.name, learner.user):
                     if password_matches(str(data.get("password", "")), learner.password_hash):
@@ -153,6 +175,13 @@ else:
         def _learner(self):
             room = Room.load(self.room_dir)
             return room, room.learner(self.user.name)
+
+        async def start(self):
+            if self.user.name == INSTRUCTOR:
+                from tornado.web import HTTPError
+                raise HTTPError(400, "The instructor has no server here: the room's page is "
+                                     "at /services/room/")
+            return await super().start()
 
         def get_env(self):
             from kitlib.workshop.clusters import environment

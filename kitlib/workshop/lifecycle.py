@@ -15,7 +15,7 @@ from kitlib import cgroups
 from kitlib.cgroups import Limits
 from kitlib.errors import KitError
 from kitlib.workshop import accounts, clusters, firewall, hub, python
-from kitlib.workshop.room import ROOM_FILE, Learner, Room, hash_password, new_password
+from kitlib.workshop.room import INSTRUCTOR, ROOM_FILE, Learner, Room, hash_password, new_password
 
 CREDENTIALS = "credentials.csv"
 KEPT_ON_DOWN = ("collected", "graded")      # the instructor's results outlive the room
@@ -47,6 +47,11 @@ def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits:
     room.save()
     proxy = hub.proxy_command(report=report)
 
+    if not room.instructor_hash:        # the room's page in the hub (room_page.py)
+        password = new_password()
+        room.instructor_hash = hash_password(password)
+        room.save()
+        _write_credentials(room, [(INSTRUCTOR, password)], url=room.url + "services/room/")
     known = {learner.name for learner in room.learners}
     for name in names:
         if name in known:
@@ -78,7 +83,7 @@ def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits:
     return room
 
 
-def _write_credentials(room: Room, rows: list[tuple[str, str]]) -> None:
+def _write_credentials(room: Room, rows: list[tuple[str, str]], url: str = "") -> None:
     if not rows:
         return
     path = room.path / CREDENTIALS
@@ -89,7 +94,7 @@ def _write_credentials(room: Room, rows: list[tuple[str, str]]) -> None:
         if new:
             writer.writerow(["login", "password", "url"])
         for name, password in rows:
-            writer.writerow([name, password, room.url])
+            writer.writerow([name, password, url or room.url])
 
 
 def reset(directory: Path, name: str, report=print) -> Learner:

@@ -29,6 +29,7 @@ ROOM_FILE = "room.json"
 USER_PREFIX = "kitws-"                # every system user a room makes starts with this
 NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 DEFAULT_DIR = Path("/srv/kit-workshop")
+INSTRUCTOR = "instructor"              # the hub login that sees the room's page, and no server
 LEARNER_LIMITS = Limits(memory_mb=2048, processes=2048, cpus=1.0)   # a cluster and Jupyter
 _ROUNDS = 200_000
 
@@ -56,6 +57,8 @@ def check_name(name: str) -> str:
     if not NAME.match(name):
         raise UsageError(f"learner name {name!r}: use 1-20 lowercase letters and digits, "
                          "starting with a letter (it becomes part of a system user name)")
+    if name == INSTRUCTOR:
+        raise UsageError(f"learner name {name!r} is the instructor's login; pick another")
     return name
 
 
@@ -115,6 +118,7 @@ class Room:
     python: str = ""                   # the interpreter learners run (kitlib.workshop.python)
     limits: Limits = field(default_factory=lambda: Limits(**asdict(LEARNER_LIMITS)))
     learners: list[Learner] = field(default_factory=list)
+    instructor_hash: str = ""          # the instructor's hub login (the room's page only)
 
     @property
     def path(self) -> Path:

@@ -153,6 +153,23 @@ def test_the_hub_logs_each_learner_into_their_own_server_only(room):
     assert "00-setup.ipynb" not in other.text
 
 
+def test_the_room_page_is_the_instructors_alone(room):
+    a, b = room.learners
+    instructor = login(room, "instructor", password(room, "instructor"))
+    landing = instructor.get(room.url)          # lands on the page, through the hub's OAuth
+    assert landing.status_code == 200 and landing.url == room.url + "services/room/", landing.url
+    assert f"<td>{a.name}</td>" in landing.text and f"<td>{b.name}</td>" in landing.text
+    assert "data:image/png;base64," in landing.text and 'http-equiv="refresh"' in landing.text
+    instructor.get(room.url + "hub/spawn")     # the instructor has no server of their own
+    assert not [p for p in psutil.process_iter(["cmdline"])
+                if "jupyterhub.singleuser" in " ".join(p.info["cmdline"] or [])
+                and "instructor" in " ".join(p.info["cmdline"] or [])]
+    learner = login(room, a.name, password(room, a.name))
+    denied = learner.get(room.url + "services/room/")
+    assert denied.status_code == 403 and f"<td>{b.name}</td>" not in denied.text, denied.status_code
+    assert "services/room" not in login(room, "instructor", "wrong").get(room.url).url
+
+
 RUN_CHAPTER = """
 import sys, nbformat, nbclient
 path = sys.argv[1]

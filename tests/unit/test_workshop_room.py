@@ -40,6 +40,8 @@ def test_names_become_part_of_a_system_user_name():
     for bad in ("", "Ana", "ana.b", "a" * 21, "root;", "../x"):
         with pytest.raises(UsageError):
             check_name(bad)
+    with pytest.raises(UsageError, match="the instructor's login"):
+        check_name("instructor")
 
 
 def test_passwords_are_stored_hashed_and_salted():
@@ -82,3 +84,15 @@ def test_the_rooms_chart_has_a_row_per_learner_and_marks_broken_clusters(tmp_pat
     fig.savefig(tmp_path / "room.png")
     text = table(statuses)
     assert "7/9 checked" in text and "300 MiB" in text and "not answering" in text
+
+
+def test_the_room_page_shows_every_learner_escaped_and_broken_clusters_in_red():
+    from kitlib.workshop.room_page import render
+    from kitlib.workshop.status import LearnerStatus
+    statuses = [LearnerStatus("ana", "ready", True, "running", 300, "05-scheduler-exercise", 7, 9),
+                LearnerStatus("bo", "not answering <b>", False, "-", None, "-", 0, 0)]
+    page = render(statuses, b"PNG")
+    rows = page.split("<tr")[2:]
+    assert "<td>ana</td>" in rows[0] and "7 of 9" in rows[0] and "300 MiB" in rows[0]
+    assert 'style="color:#b00020"' in rows[1] and "not answering &lt;b&gt;" in rows[1]
+    assert "color" not in rows[0] and "data:image/png;base64,UE5H" in page
