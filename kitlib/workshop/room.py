@@ -1,7 +1,8 @@
 """A workshop room on disk: who the learners are and where each one's things live.
 
     <room>/room.json            the learners, the hub's address, the limits (root only)
-    <room>/credentials.csv      each learner's login and password, for the instructor to hand out
+    <room>/credentials.csv      each learner's login and password, for the instructor to hand out,
+                                and the instructor's own (the room's page in the hub)
     <room>/cache/tools/         the cluster tools, shared read-only by every learner
     <room>/hub/                 JupyterHub's config, database, cookie secret and log
     <room>/learners/<name>/     a learner's home (theirs alone, mode 700):
