@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from kitlib.controller.counting import Write
 
 CASE_LIMIT = 90           # seconds: the backstop; each check's own bounds are shorter
-CELL_BUDGET = 100         # seconds all the checks of one call (one graded cell) may take:
+CELL_BUDGET = 90          # seconds all the checks of one call (one graded cell) may take:
                           # the grader interrupts a cell after 120 (Limits.cell_timeout)
 HIDDEN_BUDGET = 25         # of it, for the hidden checks a cell runs after its public ones
 CLEANUP_RESERVE = 8       # seconds kept for a timed-out check to stop its controllers
