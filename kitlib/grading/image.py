@@ -8,7 +8,8 @@ minutes:
   wheelhouse (``pip download`` of exactly the versions in this checkout's ``.venv``); the
   Docker-free cluster's tools from the per-user cache. Keyed by all of those.
 * ``kitlib/grader:<key>`` — the base plus this checkout's ``kitlib``, ``exercises`` and
-  ``cluster`` folders (not the chapters: hidden tests reach a Job only as a Secret).
+  ``cluster`` folders and chapter sources (the checks' reference solutions), in ``/srv/kit``:
+  outside every folder the learner's sandbox can see, as a clone is on one machine.
 
 ``KIT_CACHE_DIR`` in the image points at the tools, so inside a pod `kit grade` makes its
 throwaway Docker-free cluster per submission exactly as it does on the instructor's machine.
@@ -30,6 +31,10 @@ REPO = "kitlib/grader"
 PACKAGES = ["python3", "python3-venv", "bubblewrap", "util-linux", "procps"]
 TOOL_GROUPS = ("kubernetes", "etcd", "kwok")        # what a throwaway Docker-free cluster runs
 KIT_FOLDERS = ("kitlib", "exercises", "cluster")
+# The checks of chapters 5 and 6 read the reference solutions from the chapter sources; the
+# learner's sandbox binds /opt and the kit's own folders but not chapters/, so the kit lives
+# outside /opt (as a clone lives in a home) and its chapters stay out of the learner's reach.
+KIT_HOME = "/srv/kit"
 IN_IMAGE_CACHE = "/opt/kit-cache"
 NOT_FOR_GRADING = ("jupyterlab",)
 IMAGE_PYTHON = "3.11.2"             # Debian bookworm's python3 (the suite in versions.yaml)
@@ -53,7 +58,7 @@ def _tool_dirs() -> list[Path]:
 
 
 def _kit_files() -> list[Path]:
-    files = [REPO_DIR / "pyproject.toml"]
+    files = [REPO_DIR / "pyproject.toml", *sorted((REPO_DIR / "chapters").glob("*.md"))]
     for folder in KIT_FOLDERS:
         files += sorted(p for p in (REPO_DIR / folder).rglob("*")
                         if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
@@ -122,10 +127,10 @@ def build(report: Report = print) -> str:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
         docker.build(tag, ctx, (
-            f"FROM {base}\nCOPY kit/ /opt/kit/\n"
-            # kitlib runs from its folder, as from a clone (paths.REPO_DIR is /opt/kit).
+            f"FROM {base}\nCOPY kit/ {KIT_HOME}/\n"
+            # kitlib runs from its folder, as from a clone (paths.REPO_DIR is KIT_HOME).
             "RUN /opt/venv/bin/python -c \"import sysconfig, pathlib; pathlib.Path("
-            "sysconfig.get_paths()['purelib'], 'kitlib.pth').write_text('/opt/kit\\n')\" "
+            f"sysconfig.get_paths()['purelib'], 'kitlib.pth').write_text('{KIT_HOME}\\n')\" "
             "&& printf '#!/opt/venv/bin/python\\nimport sys\\nfrom kitlib.cli import main\\n"
             "sys.exit(main())\\n' > /opt/venv/bin/kit && chmod 755 /opt/venv/bin/kit\n"
             "WORKDIR /work\n"),

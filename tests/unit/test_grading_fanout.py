@@ -10,7 +10,8 @@ from kitlib.grading import fanout, in_pod
 from kitlib.grading.autograde import Options
 from kitlib.grading.batch import Submission
 
-PURE = Path(__file__).resolve().parents[1] / "fixtures" / "grading" / "pure-exercise.ipynb"
+ROOT = Path(__file__).resolve().parents[2]
+PURE = ROOT / "tests" / "fixtures" / "grading" / "pure-exercise.ipynb"
 
 
 def job(node=None):
@@ -93,3 +94,15 @@ def test_an_existing_cluster_pulls_the_image_it_is_given(tmp_path, monkeypatch):
     ClusterDir("prod").write(Record("prod", "existing"))
     assert fanout.target("prod", "school/grader:1", report=lambda s: None) == \
         fanout.Target("school/grader:1", "IfNotPresent")
+
+
+def test_the_grader_image_has_the_reference_solutions_where_no_sandbox_sees_them():
+    """Chapters 5 and 6 check against reference solutions read from chapters/*.md: the image
+    must carry them (without, a solved chapter 5 scored 0 in a pod) and keep them outside
+    every folder the learner's sandbox binds (it binds /opt, /usr, ... and the kit's own
+    kitlib, exercises and cluster folders)."""
+    from kitlib.grading import image, jail
+    shipped = {p.relative_to(ROOT).as_posix() for p in image._kit_files()}
+    assert "chapters/05-scheduler-exercise.md" in shipped and "chapters/06-controller-exercise.md" in shipped
+    assert not any(p.startswith("tests/") or p.endswith(".ipynb") for p in shipped)
+    assert not any(image.KIT_HOME == d or image.KIT_HOME.startswith(d + "/") for d in jail.SYSTEM_DIRS)
