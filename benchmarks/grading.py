@@ -108,8 +108,13 @@ def run(sources: list[Path], count: int, jobs_list: list[int], on: str | None = 
                   f"{60 * len(graded) / seconds:.1f}/min; per submission {parts}", flush=True)
         if on:
             runs.append(run_as_jobs(tmp / "submitted", sources, tmp / "out-jobs", on))
-    same = len({json.dumps(r.pop("points")) for r in runs}) == 1
-    return {"runs": runs, "same_points_at_every_parallelism": same}
+    first = {(student, notebook): points for student, notebook, points in runs[0]["points"]}
+    differ = sorted({f"{student} {notebook}: {first.get((student, notebook))} vs {points} ({r['jobs']})"
+                     for r in runs[1:] for student, notebook, points in r["points"]
+                     if first.get((student, notebook)) != points})
+    for r in runs:
+        del r["points"]
+    return {"runs": runs, "same_points_at_every_parallelism": not differ, "points_that_differ": differ}
 
 
 def main() -> int:
