@@ -52,3 +52,13 @@ def link_or_copy(src: Path, dest: Path) -> None:
         dest.hardlink_to(src)
     except OSError:
         shutil.copy2(src, dest)
+
+
+def link_tree(source: Path, target: Path, skip: tuple[str, ...] = ()) -> None:
+    """Copy a tree as hard links (no extra space on one filesystem), else as copies."""
+    ignore = shutil.ignore_patterns(*skip) if skip else None
+    try:
+        shutil.copytree(source, target, symlinks=True, ignore=ignore, copy_function=os.link,
+                        dirs_exist_ok=True)
+    except (OSError, shutil.Error):
+        shutil.copytree(source, target, symlinks=True, ignore=ignore, dirs_exist_ok=True)

@@ -168,18 +168,18 @@ class _Run:
 
     def __init__(self, api, namespace: str):
         from kubernetes import client
-        self.core, self.batch = client.CoreV1Api(api), client.BatchV1Api(api)
+        self.api, self.core, self.batch = api, client.CoreV1Api(api), client.BatchV1Api(api)
         self.namespace = namespace
 
-    def create(self, sources: list[Path], subs: list[tuple[int, Submission]], jobs: list[dict]) -> None:
+    def create(self, sources: list[Path], notebooks: dict[int, bytes], jobs: list[dict]) -> None:
         ns = self.namespace
         self.core.create_namespace({"metadata": {"name": ns, "labels": {LABEL: "run"}}})
         self.core.create_namespaced_secret(ns, {"metadata": {"name": "sources"}, "data": {
             s.name: base64.b64encode(_without_outputs(s)).decode() for s in sources}})
-        for (index, sub), job in zip(subs, jobs):
+        for (index, notebook), job in zip(notebooks.items(), jobs):
             self.core.create_namespaced_config_map(ns, {
                 "metadata": {"name": f"submission-{index}"},
-                "binaryData": {"submission.ipynb": base64.b64encode(_without_outputs(sub.path)).decode()}})
+                "binaryData": {"submission.ipynb": base64.b64encode(notebook).decode()}})
             self.batch.create_namespaced_job(ns, job)
 
     def finished(self) -> dict[int, str]:
@@ -192,24 +192,8 @@ class _Run:
                     done[index] = cond.type if cond.type == "Complete" else f"Failed: {cond.reason}"
         return done
 
-    def image_trouble(self) -> str | None:
-        for pod in self.core.list_namespaced_pod(self.namespace).items:
-            for status in pod.status.container_statuses or []:
-                waiting = status.state.waiting
-                if waiting and waiting.reason in IMAGE_ERRORS:
-                    return f"{waiting.reason}: {waiting.message or ''}".strip()
-        return None
-
-    def stuck(self) -> str | None:
-        """The scheduler's reason when no grading pod runs and some cannot be placed."""
-        pods = self.core.list_namespaced_pod(self.namespace).items
-        if any(p.status.phase == "Running" for p in pods):
-            return None
-        for pod in pods:
-            for cond in pod.status.conditions or []:
-                if cond.type == "PodScheduled" and cond.reason == "Unschedulable":
-                    return cond.message
-        return None
+    def pods(self) -> list:
+        return self.core.list_namespaced_pod(self.namespace).items
 
     def pod_of(self, index: int):
         pods = self.core.list_namespaced_pod(self.namespace, label_selector=f"job-name=grade-{index}")
@@ -219,22 +203,33 @@ class _Run:
         return self.core.read_namespaced_pod_log(pod.metadata.name, self.namespace)
 
     def delete(self, report: Report, timeout: float = 120) -> None:
-        from kubernetes.client.exceptions import ApiException
+        from kitlib.kube import delete_namespace
         try:
-            self.core.delete_namespace(self.namespace, propagation_policy="Foreground")
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                self.core.read_namespace(self.namespace)
-            except ApiException as exc:
-                if exc.status == 404:
-                    return
-            time.sleep(2)
-        report(f"namespace {self.namespace} is still being deleted; check with "
-               f"`kubectl get ns {self.namespace}`")
+            delete_namespace(self.api, self.namespace, wait=True, timeout=timeout)
+        except TimeoutError:
+            report(f"namespace {self.namespace} is still being deleted; check with "
+                   f"`kubectl get ns {self.namespace}`")
+
+
+def _image_trouble(pods: list) -> str | None:
+    """Why a grading pod cannot get its image, if one cannot."""
+    for pod in pods:
+        for status in pod.status.container_statuses or []:
+            waiting = status.state.waiting
+            if waiting and waiting.reason in IMAGE_ERRORS:
+                return f"{waiting.reason}: {waiting.message or ''}".strip()
+    return None
+
+
+def _stuck(pods: list) -> str | None:
+    """The scheduler's reason when no grading pod runs and some cannot be placed."""
+    if any(p.status.phase == "Running" for p in pods):
+        return None
+    for pod in pods:
+        for cond in pod.status.conditions or []:
+            if cond.type == "PodScheduled" and cond.reason == "Unschedulable":
+                return cond.message
+    return None
 
 
 def _why_failed(pod, state: str) -> str:
@@ -298,8 +293,9 @@ def grade_as_jobs(paths: list[Path], sources: list[Path], out: Path, cluster: st
             record(_not_graded(sub, out, opts, "no source notebook matches this submission "
                                "(by file name or grade ids)"))
     numbered = [(n, s) for n, s in enumerate(subs) if s.source is not None]
-    for _, s in numbered:
-        if len(_without_outputs(s.path)) > CONFIGMAP_LIMIT:
+    notebooks = {n: _without_outputs(s.path) for n, s in numbered}
+    for n, s in numbered:
+        if len(notebooks[n]) > CONFIGMAP_LIMIT:
             raise ClusterError(f"{s.path} is larger than a ConfigMap can hold even without outputs")
     where = target(cluster, image, report)
     nonce = secrets.token_hex(16)
@@ -307,16 +303,16 @@ def grade_as_jobs(paths: list[Path], sources: list[Path], out: Path, cluster: st
     report(f"grading {len(subs)} submission(s) as Jobs in namespace {run.namespace} of "
            f"{cluster!r} (each pod requests {size.cpu} CPU, {size.memory})")
     try:
-        run.create(sources, numbered, [_job(n, s, where, nonce, opts, size)
-                                       for n, s in numbered])
+        run.create(sources, notebooks, [_job(n, s, where, nonce, opts, size) for n, s in numbered])
         pending = dict(numbered)
         stuck_since = None
         while pending:
-            trouble = run.image_trouble()
+            pods = run.pods()
+            trouble = _image_trouble(pods)
             if trouble:
                 raise ClusterError(f"the cluster's nodes cannot start the grader image {where.image} "
                                    f"({trouble}); load or push it and try again")
-            why = run.stuck()
+            why = _stuck(pods)
             stuck_since = (stuck_since or time.monotonic()) if why else None
             if why and time.monotonic() - stuck_since > STUCK_AFTER:
                 raise ClusterError(f"no node can take a grading pod ({why}); ask for less with "

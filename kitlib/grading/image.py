@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kitlib import wheelhouse as wheelhouse_mod
 from kitlib.cluster import docker
-from kitlib.cluster.artifacts import content_key, link_or_copy
+from kitlib.cluster.artifacts import content_key, link_or_copy, link_tree
 from kitlib.cluster.base import ClusterError, Report
 from kitlib.paths import REPO_DIR
 
@@ -65,14 +65,6 @@ def _kit_files() -> list[Path]:
     return files
 
 
-def _link_tree(src: Path, dest: Path) -> None:
-    for path in src.rglob("*"):
-        if path.is_file():
-            target = dest / path.relative_to(src)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            link_or_copy(path, target)
-
-
 def _base(report: Report) -> str:
     from kitlib.cluster.nodeimage import debian
     from kitlib.cluster.versions import load as load_versions
@@ -88,9 +80,9 @@ def _base(report: Report) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         ctx = Path(tmp)
         link_or_copy(rootfs, ctx / "rootfs.tar")
-        _link_tree(wheels, ctx / "wheels")
+        link_tree(wheels, ctx / "wheels")
         for d in tool_dirs:
-            _link_tree(d, ctx / "tools" / d.name)
+            link_tree(d, ctx / "tools" / d.name)
         # Two stages: the wheels are installed in the first and left behind with it.
         docker.build(tag, ctx, (
             "FROM scratch AS venv\nADD rootfs.tar /\n"

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from kitlib import cgroups
+from kitlib.cluster.artifacts import link_tree
 from kitlib.errors import KitError
-from kitlib.workshop.room import Learner, Room, link_tree, share
+from kitlib.workshop.room import Learner, Room, share
 
 TOOL_GROUPS = ("kubernetes", "etcd", "kwok")     # what the Docker-free provider runs
 UP_TIMEOUT = 300

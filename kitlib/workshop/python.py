@@ -16,7 +16,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from kitlib.workshop.room import link_tree, share
+from kitlib.cluster.artifacts import link_tree
+from kitlib.workshop.room import share
 
 
 def reachable_by_all(path: Path) -> bool:

@@ -35,17 +35,6 @@ LEARNER_LIMITS = Limits(memory_mb=2048, processes=2048, cpus=1.0)   # a cluster 
 _ROUNDS = 200_000
 
 
-def link_tree(source: Path, target: Path, skip: tuple[str, ...] = ()) -> None:
-    """Copy a tree as hard links (no extra space on one filesystem), else as copies."""
-    import shutil
-    ignore = shutil.ignore_patterns(*skip) if skip else None
-    try:
-        shutil.copytree(source, target, symlinks=True, ignore=ignore, copy_function=os.link,
-                        dirs_exist_ok=True)
-    except (OSError, shutil.Error):
-        shutil.copytree(source, target, symlinks=True, ignore=ignore, dirs_exist_ok=True)
-
-
 def share(root: Path) -> None:
     """Make ``root`` and everything under it readable (and folders searchable) by all."""
     for path in [root, *root.rglob("*")]:
