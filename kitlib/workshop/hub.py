@@ -95,13 +95,14 @@ def configure(c, room_dir: str, proxy: str) -> None:
 
 def _landing(handler) -> str:
     """Where a login lands: the instructor on the room's page, a learner (as JupyterHub
-    does by default) on their own server, started if need be."""
+    does by default) on their own server, through the spawn page when it is not running:
+    since JupyterHub 2 a stopped server's URL answers 424 and starts nothing."""
     user = handler.current_user
     if user is None:
         return handler.base_url + "hub/login"
     if user.name == INSTRUCTOR:
         return handler.base_url + "services/room/"
-    return user.url
+    return user.url if user.spawner.active else handler.base_url + "hub/spawn"
 
 
 def start(room: Room, proxy: str, report=print) -> None:
