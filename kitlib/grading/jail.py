@@ -36,6 +36,8 @@ class Spec:
     name: str                       # unique per submission (cgroup and log names)
     uid: int
     private: str                    # the one writable folder
+    cwd: str = ""                   # where the kernel starts (in private; default private):
+                                    # the notebook's folder, its supporting files beside it
     readable: list[str] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
     cgroups: list[str] = field(default_factory=list)   # made by prepare()
@@ -119,7 +121,7 @@ def bwrap_args(spec: Spec) -> list[str]:
         if Path(path).exists():
             args += [*parents(path), "--ro-bind", path, path]
     args += parents(spec.private)
-    args += ["--bind", spec.private, spec.private, "--chdir", spec.private]
+    args += ["--bind", spec.private, spec.private, "--chdir", spec.cwd or spec.private]
     return args
 
 

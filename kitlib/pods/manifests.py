@@ -111,6 +111,9 @@ def live_view(api: client.ApiClient, namespace: str, name: str) -> dict:
 
 
 def chapter_file(chapter: str, name: str) -> Path:
-    """A supporting file of a chapter: chapters/<chapter>/<name> (works from any cwd)."""
+    """A supporting file of a chapter: <chapter>/<name> beside the notebook where a copy is
+    (a workspace, the grader's folder for a submission: its sandbox hides the kit's
+    chapters), else the kit's chapters/<chapter>/<name>."""
     from kitlib.paths import REPO_DIR
-    return REPO_DIR / "chapters" / chapter / name
+    beside = Path.cwd() / chapter / name
+    return beside if beside.is_file() else REPO_DIR / "chapters" / chapter / name

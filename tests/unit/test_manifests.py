@@ -71,3 +71,14 @@ def test_multi_container_manifest_has_init_and_distinct_ports():
     assert [c["name"] for c in pod["spec"]["initContainers"]] == ["prepare"]
     ports = [p["containerPort"] for c in pod["spec"]["containers"] for p in c["ports"]]
     assert ports == [80, 8080]
+
+
+def test_a_chapter_file_beside_the_notebook_wins_over_the_kits(tmp_path, monkeypatch):
+    """The grader's sandbox hides the kit's chapters/: the copy beside the notebook serves."""
+    kits = manifests.chapter_file("04-pods-and-manifests", "nginx-pod.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert manifests.chapter_file("04-pods-and-manifests", "nginx-pod.yaml") == kits
+    copy = tmp_path / "04-pods-and-manifests" / "nginx-pod.yaml"
+    copy.parent.mkdir()
+    copy.write_text(kits.read_text())
+    assert manifests.chapter_file("04-pods-and-manifests", "nginx-pod.yaml") == copy
