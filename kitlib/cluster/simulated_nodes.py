@@ -19,6 +19,9 @@ from kitlib.cluster.ports import loopback_ports
 from kitlib.paths import REPO_CLUSTER_DIR
 
 FAKE_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
+# Set by the grader for a learner's kernel: the throwaway cluster it sees as "existing" is a
+# Docker-free one, whose kwok-controller already plays every node.
+CLUSTER_PLAYS_NODES_ENV = "KIT_CLUSTER_PLAYS_NODES"
 
 
 def node_manifest(name: str, cpu: str = "4", memory: str = "8Gi", pods: str = "110",
@@ -60,7 +63,7 @@ def ensure(cluster: ClusterDir | None = None) -> str:
     record = cluster.read()
     if record is None:
         raise ClusterError(f"no cluster {cluster.name!r} recorded: run `kit up` first")
-    if record.provider == "kwok":
+    if record.provider == "kwok" or os.environ.get(CLUSTER_PLAYS_NODES_ENV) == "1":
         return "the Docker-free cluster's kwok-controller plays all nodes"
     pid_file = cluster.path / "simulated-nodes.pid"
     if pid_file.exists() and _running(int(pid_file.read_text() or 0)):

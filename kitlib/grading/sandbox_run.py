@@ -28,7 +28,9 @@ import yaml
 from kitlib import cgroups
 from kitlib.grading import jail
 
-THROWAWAY_NAME = "grading"
+# The chapters' own name: its nodes are kit-control-plane, kit-worker, kit-worker2, as on
+# a learner's cluster (the throwaway lives in a state folder of its own, apart from theirs).
+THROWAWAY_NAME = "kit"
 SUBMISSION_NAMESPACE = "submission"
 
 
@@ -140,6 +142,7 @@ class SubmissionRun:
             number = _number(self.workdir)
             self.spec = jail.prepare(jail.Spec(name=f"grade-{os.getpid()}-{number}",
                                                uid=jail.uid_for(number), private=str(self.private),
+                                               cwd=str(self.run_dir),
                                                readable=readable))
             kernels = self.workdir / "kernels"
             self._kernel_name = jail.kernel_spec(self.spec.save(self.workdir / "jail.json"), kernels)
@@ -152,6 +155,7 @@ class SubmissionRun:
         """A Docker-free cluster for this submission; the learner gets an admin kubeconfig
         with everything embedded, the checker the cluster's own files."""
         from kitlib import cluster
+        from kitlib.cluster.simulated_nodes import CLUSTER_PLAYS_NODES_ENV
         from kitlib.cluster.target import KUBECONFIG_ENV, NAME_ENV, PROVIDER_ENV
         self._cluster_state = self.workdir / "cluster"
         os.environ["KIT_STATE_DIR"] = str(self._cluster_state)   # this worker process only
@@ -171,7 +175,7 @@ class SubmissionRun:
         _write_private(learner_config, yaml.safe_dump(flatten_kubeconfig(admin)))
         self.learner_env.update({"KUBECONFIG": str(learner_config), KUBECONFIG_ENV: str(learner_config),
                                  PROVIDER_ENV: "existing", NAME_ENV: "kit",
-                                 NAMESPACE_ENV: SUBMISSION_NAMESPACE})
+                                 NAMESPACE_ENV: SUBMISSION_NAMESPACE, CLUSTER_PLAYS_NODES_ENV: "1"})
         return {"KIT_STATE_DIR": str(self._cluster_state), NAME_ENV: THROWAWAY_NAME,
                 "KUBECONFIG": str(admin), NAMESPACE_ENV: SUBMISSION_NAMESPACE}
 
