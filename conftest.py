@@ -33,6 +33,24 @@ def _needs_cluster(item) -> bool:
             or str(getattr(item, "fspath", "")).endswith(".ipynb"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """With KIT_NBVAL_ON_KIND_NEXT=1 (`./course test` sets it when a kind pass follows, where
+    nbval runs every chapter), leave out nbval's run of a chapter here when the grading round
+    trip runs it solved on this cluster and requires every cell to end without an error."""
+    if os.environ.get("KIT_NBVAL_ON_KIND_NEXT") != "1":
+        return
+    trips = [item for item in items if getattr(item, "originalname", "") == "test_round_trip"]
+    if not trips:
+        return
+    gaps = trips[0].module.ERRS_ON_THE_GRADERS_CLUSTER
+    covered = {Path(notebook).resolve() for item in trips
+               if (notebook := item.callspec.params["notebook"]).name not in gaps}
+    left_out = [item for item in items if Path(str(item.fspath)).resolve() in covered]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
 def pytest_runtest_setup(item):
     global _booted
     if not _booted and _needs_cluster(item):

@@ -4,12 +4,15 @@ Runs on the fixtures and on every chapters/*.ipynb that has graded cells when th
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from kitlib.grading import nbmeta as m
 from kitlib.grading.autograde import Options
 from kitlib.grading.batch import grade_all
+from kitlib.grading.execute import OK
 from kitlib.grading.release import graded_notebooks, release
+from kitlib.notebooks import NOT_RUN
 
 pytestmark = pytest.mark.cluster
 
@@ -30,6 +33,19 @@ def hidden_snippets(source) -> list[str]:
             if inside:
                 lines += [line.strip() for line in part[1:-1] if len(line.strip()) > 12]
     return lines
+
+
+# Chapters whose solved copy still has cells that err on the grader's cluster (the learner's
+# kernel sees it as an existing cluster, without its control plane's processes and files).
+# Their points are right all the same; pass 1 of `./course test` also runs them under nbval.
+ERRS_ON_THE_GRADERS_CLUSTER = {
+    "03-architecture.ipynb": "the control plane's processes and etcd are out of the "
+                             "learner's sight (an existing cluster to its kernel)",
+    "05-scheduler-exercise.ipynb": "a demo runs the reference scheduler, built from the "
+                                   "chapter's solutions, which the sandbox hides",
+    "07-when-things-go-wrong.ipynb": "the drain demo's refused eviction is a race on simulated "
+                                     "nodes, lost at times under the grader's load",
+}
 
 
 # The whole class at once, as an instructor grades it: every notebook's two submissions in
@@ -78,8 +94,19 @@ def test_round_trip(notebook, graded):
 
     assert solved.points == possible, Path(solved.feedback).read_text()
     assert not solved.notes and not solved.error
+    # Every cell of the solved copy ran to its end without an error, as under nbval: where a
+    # kind pass follows, this run stands for nbval's on the Docker-free cluster (conftest.py).
+    ran = nbformat.read(solved.graded_notebook, as_version=4)
+    not_ok = [(i, c.metadata.get("kitlib", {}).get("run", {}).get("status"),
+               [o.get("ename") for o in c.outputs if o.get("output_type") == "error"])
+              for i, c in enumerate(ran.cells)
+              if c.cell_type == "code" and not NOT_RUN & set(c.metadata.get("tags", []))
+              and c.metadata.get("kitlib", {}).get("run", {}).get("status") != OK]
 
     for result in by_student.values():
         text = Path(result.feedback).read_text()
         assert not [s for s in secrets if s in text], "hidden tests leaked into feedback"
     assert rows == 2 * len(graded) + 1         # a gradebook line per submission, and the header
+    if notebook.name in ERRS_ON_THE_GRADERS_CLUSTER and not_ok:
+        pytest.xfail(f"{ERRS_ON_THE_GRADERS_CLUSTER[notebook.name]}: cells {not_ok}")
+    assert not not_ok, not_ok
