@@ -39,8 +39,6 @@ def hidden_snippets(source) -> list[str]:
 # kernel sees it as an existing cluster, without its control plane's processes and files).
 # Their points are right all the same; pass 1 of `./course test` also runs them under nbval.
 ERRS_ON_THE_GRADERS_CLUSTER = {
-    "03-architecture.ipynb": "the control plane's processes and etcd are out of the "
-                             "learner's sight (an existing cluster to its kernel)",
     "05-scheduler-exercise.ipynb": "a demo runs the reference scheduler, built from the "
                                    "chapter's solutions, which the sandbox hides",
     "07-when-things-go-wrong.ipynb": "the drain demo's refused eviction is a race on simulated "
