@@ -41,8 +41,8 @@ def hidden_snippets(source) -> list[str]:
 ERRS_ON_THE_GRADERS_CLUSTER = {
     "05-scheduler-exercise.ipynb": "a demo runs the reference scheduler, built from the "
                                    "chapter's solutions, which the sandbox hides",
-    "07-when-things-go-wrong.ipynb": "the drain demo's refused eviction is a race on simulated "
-                                     "nodes, lost at times under the grader's load",
+    "07-when-things-go-wrong.ipynb": "the drain demo's second eviction is not refused there "
+                                     "(under nbval it is; the cause is not found yet)",
 }
 
 
