@@ -174,7 +174,7 @@ class SubmissionRun:
         learner_config = self.private / "kubeconfig"
         _write_private(learner_config, yaml.safe_dump(flatten_kubeconfig(admin)))
         self.learner_env.update({"KUBECONFIG": str(learner_config), KUBECONFIG_ENV: str(learner_config),
-                                 PROVIDER_ENV: "existing", NAME_ENV: "kit",
+                                 PROVIDER_ENV: "existing", NAME_ENV: THROWAWAY_NAME,
                                  NAMESPACE_ENV: SUBMISSION_NAMESPACE, CLUSTER_PLAYS_NODES_ENV: "1"})
         return {"KIT_STATE_DIR": str(self._cluster_state), NAME_ENV: THROWAWAY_NAME,
                 "KUBECONFIG": str(admin), NAMESPACE_ENV: SUBMISSION_NAMESPACE}

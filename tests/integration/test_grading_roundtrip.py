@@ -95,11 +95,10 @@ def test_round_trip(notebook, graded):
     # Every cell of the solved copy ran to its end without an error, as under nbval: where a
     # kind pass follows, this run stands for nbval's on the Docker-free cluster (conftest.py).
     ran = nbformat.read(solved.graded_notebook, as_version=4)
-    not_ok = [(i, c.metadata.get("kitlib", {}).get("run", {}).get("status"),
-               [o.get("ename") for o in c.outputs if o.get("output_type") == "error"])
+    not_ok = [(i, status, [o.get("ename") for o in c.outputs if o.get("output_type") == "error"])
               for i, c in enumerate(ran.cells)
               if c.cell_type == "code" and not NOT_RUN & set(c.metadata.get("tags", []))
-              and c.metadata.get("kitlib", {}).get("run", {}).get("status") != OK]
+              and (status := c.metadata.get("kitlib", {}).get("run", {}).get("status")) != OK]
 
     for result in by_student.values():
         text = Path(result.feedback).read_text()
