@@ -17,6 +17,7 @@ controller down) or raise ``ApiException`` (to make the API server's answer a co
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -85,23 +86,34 @@ class CountingApiClient(client.ApiClient):
 
     def call_api(self, method, url, header_params=None, body=None, post_params=None,
                  _request_timeout=None):
-        ident, started = threading.get_ident(), time.monotonic()
+        content_type = str((header_params or {}).get("Content-Type") or "")
+        with self.counting(method, url, content_type, body) as write:
+            response = super().call_api(method, url, header_params=header_params, body=body,
+                                        post_params=post_params, _request_timeout=_request_timeout)
+            if write is not None:
+                write.status = getattr(response, "status", None)
+            return response
+
+    @contextlib.contextmanager
+    def counting(self, method: str, url: str, content_type: str = "", body=None,
+                 ident: int | None = None):
+        """Account for one request: a write is logged (yielded, to note its answer) after the
+        ``before_write`` hooks have seen it; the time is charged to thread ``ident`` (default:
+        this one). Also used for requests that reach the API server another way
+        (kitlib.controller.shared, where the caller is a remote reconcile)."""
+        ident, started = ident or threading.get_ident(), time.monotonic()
         with self._lock:
             self._calling[ident] = started
         try:
             write = None
             if method.upper() in WRITE_METHODS:
                 write = parse(method, url)
-                write.content_type = str((header_params or {}).get("Content-Type") or "")
+                write.content_type = content_type
                 for hook in list(self.before_write):
                     hook(write, body)
                 with self._lock:
                     self.log.append(write)
-            response = super().call_api(method, url, header_params=header_params, body=body,
-                                        post_params=post_params, _request_timeout=_request_timeout)
-            if write is not None:
-                write.status = getattr(response, "status", None)
-            return response
+            yield write
         finally:
             with self._lock:
                 self._calling.pop(ident, None)

@@ -31,12 +31,27 @@ class Expectations:
         self.ttl = ttl
         self._records: dict[str, _Record] = {}
         self._lock = threading.Lock()
+        self._unsatisfied_at_start: set[str] = set()   # keys whose reconcile began unsatisfied
+
+    def begin(self, key: str) -> None:
+        """A reconcile of ``key`` begins (the framework calls it). Until it ends, satisfied(key)
+        answers as now, if now is "no": the caches it reads during the reconcile may predate
+        the moment the last pod it waits for was seen. (kube's ReplicaSet controller asks
+        for expectations before it lists pods, for the same reason.)"""
+        with self._lock:
+            if not self._satisfied(key):
+                self._unsatisfied_at_start.add(key)
+
+    def end(self, key: str) -> None:
+        with self._lock:
+            self._unsatisfied_at_start.discard(key)
 
     def expect(self, key: str, creations: int = 0, deletions: Iterable[str] = ()) -> None:
         """Record that we are about to create ``creations`` pods and delete the pods
         named in ``deletions`` for ``key`` (replaces an older record)."""
         with self._lock:
             self._records[key] = _Record(max(0, int(creations)), set(deletions))
+            self._unsatisfied_at_start.discard(key)
 
     def creation_observed(self, key: str) -> None:
         """One expected pod was seen in the cache (or its creation failed)."""
@@ -53,14 +68,18 @@ class Expectations:
                 record.deletions.discard(pod_name)
 
     def satisfied(self, key: str) -> bool:
-        """True when the cache has caught up with everything we did for ``key``."""
+        """True when the cache has caught up with everything we did for ``key`` (during a
+        reconcile of ``key``: had caught up when it began; see ``begin``)."""
         with self._lock:
-            record = self._records.get(key)
-            if record is None:
-                return True
-            if record.creations <= 0 and not record.deletions:
-                return True
-            return time.monotonic() - record.since > self.ttl
+            return key not in self._unsatisfied_at_start and self._satisfied(key)
+
+    def _satisfied(self, key: str) -> bool:
+        record = self._records.get(key)
+        if record is None:
+            return True
+        if record.creations <= 0 and not record.deletions:
+            return True
+        return time.monotonic() - record.since > self.ttl
 
     def pending(self, key: str) -> tuple[int, int]:
         """(creations, deletions) still awaited for ``key``."""
@@ -71,3 +90,4 @@ class Expectations:
     def forget(self, key: str) -> None:
         with self._lock:
             self._records.pop(key, None)
+            self._unsatisfied_at_start.discard(key)

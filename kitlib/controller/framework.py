@@ -72,9 +72,21 @@ class Context:
     group: str = GROUP
     version: str = VERSION
     plural: str = PLURAL
+    _shared: object = field(default=None, repr=False, compare=False)
 
     def log(self, message: str, *args) -> None:
         log.info(message, *args)
+
+    def __kit_remote__(self) -> tuple[str, str, tuple]:
+        """How ctx crosses to a reconcile in another process (kitlib.grading.codec): as a
+        reference to this ctx, served from here (kitlib.controller.shared)."""
+        from kitlib.controller.shared import share
+        return share(self)
+
+    def close(self) -> None:
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
 
 
 @dataclass
@@ -119,6 +131,7 @@ class Controller:
                            self.pod_informer.store, self.expectations)
         self.errors: list[ReconcileError] = []
         self.reconciles = 0
+        self.pods_seen_created: set[str] = set()           # uids: pods added with a PodSet controller
         self._busy: dict[int, _Busy] = {}                   # worker ident -> what it runs
         self._busy_lock = threading.Lock()
         self._stop = threading.Event()
@@ -152,6 +165,7 @@ class Controller:
         name = pod["metadata"]["name"]
         if kind == "ADDED" and owner:
             self.expectations.creation_observed(owner)
+            self.pods_seen_created.add(pod["metadata"].get("uid", name))
         going = kind == "DELETED" or (new is not None and new["metadata"].get("deletionTimestamp"))
         if going and owner:
             self.expectations.deletion_observed(owner, name)
@@ -212,6 +226,7 @@ class Controller:
         if alive:
             log.warning("%s: still running after stop: %s (a reconcile that does not return?)",
                         self.name, ", ".join(alive))
+        self.ctx.close()
         self.api.close()
         return not alive
 
@@ -294,6 +309,7 @@ class Controller:
         try:
             with self._busy_lock:
                 self._busy[ident] = _Busy(key, time.monotonic(), self.api.api_seconds(ident))
+            self.expectations.begin(key)
             result = self.reconcile(self.ctx, key)
             self._finish(ident)
             if result is not None and (isinstance(result, bool)
@@ -311,6 +327,7 @@ class Controller:
             if result:
                 self.queue.add_after(key, float(result))
         finally:
+            self.expectations.end(key)
             self.reconciles += 1
             self.queue.done(key)
 

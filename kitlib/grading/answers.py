@@ -9,9 +9,6 @@ A *checker cell* is a locked, read-only cell the author marks ``{"kitlib": {"che
 true}}``: it runs in the checker's kernel too (in the grader's hands, not the learner's),
 e.g. to set up a seeded lab and remember what it made, so the checks never trust a record
 the learner could edit. Test cells may use the names checker cells define.
-
-A notebook whose checks cannot run apart from the learner's code yet says so in its
-metadata: ``{"kitlib": {"checks_in_learner_kernel": "why"}}``.
 """
 from __future__ import annotations
 
@@ -20,7 +17,6 @@ import builtins
 
 from kitlib.grading import nbmeta as m
 
-LEGACY_KEY = "checks_in_learner_kernel"
 _IPYTHON = {"get_ipython", "display", "In", "Out", "exit", "quit"}
 
 
@@ -109,11 +105,6 @@ def answers_used(test_source: str, answers: set[str]) -> list[str]:
     """The answer names a test cell uses and does not define itself, sorted."""
     own = defined_names(test_source)
     return sorted((used_names(test_source) & answers) - own)
-
-
-def checks_in_learner_kernel(nb) -> str:
-    """Why this notebook's checks still run in the learner's kernel ("" when they don't)."""
-    return str(nb.metadata.get("kitlib", {}).get(LEGACY_KEY, "") or "")
 
 
 def bind_line(names: list[str]) -> str:

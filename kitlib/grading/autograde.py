@@ -96,7 +96,7 @@ def _cluster_plan(job: Job, opts: Options, source) -> str:
 
 def grade(job: Job) -> SubmissionReport:
     """Grade ``job.submission``; write its feedback and graded notebook; return the report."""
-    from kitlib.grading.answers import checks_in_learner_kernel, route_test_cells
+    from kitlib.grading.answers import route_test_cells
     from kitlib.grading.sandbox_run import SubmissionRun
     opts = Options(**job.options)
     source_path, sub_path = Path(job.source), Path(job.submission)
@@ -111,11 +111,8 @@ def grade(job: Job) -> SubmissionReport:
         return finish(report, out, opts.feedback_format)
     released = release_notebook(source)
     nb, report.notes = prepare(submission, source, released)
-    legacy = checks_in_learner_kernel(source)
-    if not legacy:
-        route_test_cells(nb, source)
-    run = SubmissionRun(job, opts, workdir, _cluster_plan(job, opts, source),
-                        separate_checker=not legacy, content=raw,
+    route_test_cells(nb, source)
+    run = SubmissionRun(job, opts, workdir, _cluster_plan(job, opts, source), content=raw,
                         isolation=effective_isolation(opts.isolation, source))
     try:
         run.start(support=source_path.with_suffix(""))
@@ -124,8 +121,6 @@ def grade(job: Job) -> SubmissionReport:
     finally:
         report.warnings += run.stop()
     report.warnings += run.notices
-    if legacy:
-        report.warnings.append(f"this notebook's checks ran in the learner's kernel: {legacy}")
     report.timings = {k: round(v, 2) for k, v in {
         **run.timings, "learner": info.learner_seconds, "checks": info.checker_seconds,
         "kernels": info.seconds - info.learner_seconds - info.checker_seconds}.items()}

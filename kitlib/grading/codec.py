@@ -17,6 +17,8 @@ MIME = "application/vnd.kitlib.remote+json"
 MAX_CHARS = 8_000_000          # a result larger than this is refused, not shipped
 MAX_DEPTH = 60
 API = "kit:learner-api"        # stands for the learner's own ApiClient
+REMOTE = "kit:remote"          # (REMOTE, module, factory, args): an object served from the
+                               # checker, e.g. a controller's ctx (obj.__kit_remote__())
 
 
 class Opaque:
@@ -151,7 +153,10 @@ def load_result(text: str):
 class _ArgPickler(pickle.Pickler):
     def persistent_id(self, obj):
         from kubernetes.client import ApiClient
-        return API if isinstance(obj, ApiClient) else None
+        if isinstance(obj, ApiClient):
+            return API
+        remote = getattr(type(obj), "__kit_remote__", None)     # e.g. a controller's ctx
+        return (REMOTE, *remote(obj)) if remote is not None else None
 
 
 class _ArgUnpickler(pickle.Unpickler):
@@ -162,6 +167,9 @@ class _ArgUnpickler(pickle.Unpickler):
     def persistent_load(self, pid):
         if pid == API:
             return self._api_factory()
+        if isinstance(pid, tuple) and len(pid) == 4 and pid[0] == REMOTE and pid[1].startswith("kitlib."):
+            import importlib
+            return getattr(importlib.import_module(pid[1]), pid[2])(*pid[3])
         raise pickle.UnpicklingError(f"unknown reference {pid!r}")
 
 

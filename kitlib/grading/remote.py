@@ -15,6 +15,8 @@ from __future__ import annotations
 import builtins
 import os
 import queue
+import re
+import threading
 import time
 
 from kitlib.grading import codec
@@ -22,6 +24,7 @@ from kitlib.grading import codec
 KERNEL_ENV = "KIT_LEARNER_KERNEL"
 CALL_TIMEOUT_ENV = "KIT_REMOTE_CALL_TIMEOUT"
 DEFAULT_CALL_TIMEOUT = 30.0
+POLL = 0.1                         # seconds between looks at the learner's kernel
 _AGENT = '__import__("kitlib.grading.agent", fromlist=["agent"])'
 
 
@@ -37,61 +40,98 @@ class LearnerKernel:
         self.client = BlockingKernelClient(connection_file=connection_file)
         self.client.load_connection_file()
         self.client.start_channels()
+        self._lock = threading.Lock()     # one request at a time, whichever thread asks
+        self._pending: str | None = None   # the request sent and not yet answered
 
     def close(self) -> None:
         self.client.stop_channels()
 
-    def interrupt(self, grace: float = 10.0) -> None:
-        """Stop whatever the learner's kernel is running and wait until it is idle again."""
-        msg = self.client.session.msg("interrupt_request", {})
-        self.client.control_channel.send(msg)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            try:
-                reply = self.client.get_iopub_msg(timeout=0.5)
-            except queue.Empty:
-                continue
-            if reply["msg_type"] == "status" and reply["content"].get("execution_state") == "idle":
-                return
+    def _stop_pending(self, grace: float = 10.0) -> None:
+        """Interrupt the request still running in the learner's kernel, if one is, and wait
+        for its reply: the next request then starts on an idle kernel at once. (A request
+        that has already answered is left alone: an interrupt would find nothing to stop,
+        and waiting for an idle kernel that is already idle would hold up the next one.)"""
+        msg_id, self._pending = self._pending, None
+        if msg_id is None:
+            return
+        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+        try:
+            self._next(self.client.get_shell_msg, msg_id, time.monotonic() + grace)
+        except TimeoutError:
+            pass
 
     def request(self, code: str, what: str, timeout: float) -> str:
         """Run ``code`` in the learner's kernel; return the codec text it published, or raise
         the learner's exception (re-created here from its name and message only)."""
-        published: list[str] = []
-        errors: list[dict] = []
-
-        def hook(msg):
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "display_data" and codec.MIME in content.get("data", {}):
-                published.append(content["data"][codec.MIME])
-            elif kind == "error":
-                errors.append(content)
-
-        try:
-            reply = self.client.execute_interactive(code, silent=False, store_history=False,
-                                                    allow_stdin=False, timeout=timeout,
-                                                    output_hook=hook)
-        except TimeoutError:
-            self.interrupt()
-            raise TimeoutError(f"{what} did not return within {timeout:g}s (an infinite loop, "
-                               "or waiting for something that never happens?)") from None
-        except BaseException:        # the check's own time limit or an interrupt: stop it there too
-            self.interrupt()
-            raise
-        if reply["content"].get("status") != "ok" or errors:
-            content = errors[0] if errors else reply["content"]
+        with self._lock:
+            try:
+                published, error, reply = self._execute(code, timeout)
+            except TimeoutError:
+                self._stop_pending()
+                raise TimeoutError(f"{what} did not return within {timeout:g}s (an infinite loop, "
+                                   "or waiting for something that never happens?)") from None
+            except BaseException:        # the check's own time limit, a controller's watchdog
+                self._stop_pending()     # or an interrupt: stop it there too
+                raise
+        if reply.get("status") == "aborted":
+            raise LearnerError(f"your kernel skipped {what} (it was still aborting the call the "
+                               "grader had stopped before it)")
+        if reply.get("status") != "ok" or error:
+            content = error or reply
             raise _learner_exception(content.get("ename", "Error"), content.get("evalue", ""))
         if not published:
             raise LearnerError(f"{what} gave no answer (did the notebook replace the grader's agent?)")
         return published[-1]
 
+    def _execute(self, code: str, timeout: float) -> tuple[list[str], dict | None, dict]:
+        """Send ``code``, collect what it publishes until the kernel is idle, and its reply.
+        Waits in POLL-second slices, so an exception raised into this thread from another
+        (a controller's watchdog: kitlib.controller.framework) lands at once."""
+        # stop_on_error=False: a request that fails (or is interrupted) must not make the
+        # kernel abort the next one, as ipykernel does after a failed cell
+        msg_id = self._pending = self.client.execute(code, silent=False, store_history=False,
+                                                     allow_stdin=False, stop_on_error=False)
+        deadline = time.monotonic() + timeout
+        published: list[str] = []
+        error: dict | None = None
+        while True:
+            msg = self._next(self.client.get_iopub_msg, msg_id, deadline)
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "display_data" and codec.MIME in content.get("data", {}):
+                published.append(content["data"][codec.MIME])
+            elif kind == "error":
+                error = error or content
+            elif kind == "status" and content.get("execution_state") == "idle":
+                break
+        reply = self._next(self.client.get_shell_msg, msg_id, deadline)["content"]
+        self._pending = None
+        return published, error, reply
+
+    @staticmethod
+    def _next(receive, msg_id: str, deadline: float) -> dict:
+        while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            try:
+                msg = receive(timeout=POLL)
+            except queue.Empty:
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                return msg
+
 
 def _learner_exception(ename: str, evalue: str) -> BaseException:
     """The learner's exception as one of Python's own types when it is one (so checks that
-    expect a ValueError still see one), else LearnerError; never the learner's class."""
+    expect a ValueError still see one), an API error as the Kubernetes client's ApiException
+    (status and reason: a controller retries those), else LearnerError; never the learner's
+    class."""
     ename, evalue = str(ename)[:100], str(evalue)[:2000]
     if ename == "SystemExit":
         return LearnerError(f"the code called sys.exit({evalue}); return a value instead")
+    api_error = _api_error_type(ename)
+    found = _API_ERROR.match(evalue) if api_error else None
+    if found:
+        return api_error(status=int(found["status"]), reason=found["reason"])
     kind = getattr(builtins, ename, None)
     if isinstance(kind, type) and issubclass(kind, Exception) and kind.__module__ == "builtins":
         try:
@@ -99,6 +139,16 @@ def _learner_exception(ename: str, evalue: str) -> BaseException:
         except Exception:
             pass
     return LearnerError(f"{ename}: {evalue}" if evalue else ename)
+
+
+def _api_error_type(ename: str) -> type | None:
+    """The Kubernetes client's ApiException class of that name (ConflictException, ...)."""
+    from kubernetes.client import exceptions
+    kind = getattr(exceptions, ename, None) if ename.endswith("Exception") else None
+    return kind if isinstance(kind, type) and issubclass(kind, exceptions.ApiException) else None
+
+
+_API_ERROR = re.compile(r"\((?P<status>\d{3})\)\s*Reason: (?P<reason>[^\n]*)")
 
 
 class RemoteFunction:

@@ -1,6 +1,6 @@
 """Everything one graded submission runs in, made before it runs and removed after it.
 
-    run = SubmissionRun(job, opts, workdir, cluster="throwaway", separate_checker=True)
+    run = SubmissionRun(job, opts, workdir, cluster="throwaway")
     run.start(support=...)        # private folder, cluster, sandbox, kernelspec
     run_notebook(nb, run.run_dir, run.learner_env, plan=run.kernel_plan())
     warnings = run.stop()         # every process of the sandbox killed, cluster removed
@@ -98,10 +98,10 @@ def _write_private(path: Path, text: str) -> None:
 
 
 class SubmissionRun:
-    def __init__(self, job, opts, workdir: Path, cluster: str, separate_checker: bool,
+    def __init__(self, job, opts, workdir: Path, cluster: str,
                  content: bytes = b"", isolation: str = "rbac"):
         self.job, self.opts, self.workdir = job, opts, Path(workdir)
-        self.cluster, self.separate_checker, self.content = cluster, separate_checker, content
+        self.cluster, self.content = cluster, content
         self.isolation = isolation         # for a shared cluster only (see sandbox.py)
         self.private = self.workdir / "learner"
         self.run_dir = self.private / "run"
@@ -136,8 +136,7 @@ class SubmissionRun:
         elif self.cluster == "shared":
             checker_extra = self._start_shared()
         self.timings["cluster"] = time.monotonic() - cluster_began
-        if self.separate_checker:
-            self.checker_env = kernel_environment(self.checker_dir, checker_extra)
+        self.checker_env = kernel_environment(self.checker_dir, checker_extra)
         if ok:
             number = _number(self.workdir)
             self.spec = jail.prepare(jail.Spec(name=f"grade-{os.getpid()}-{number}",

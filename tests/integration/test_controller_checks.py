@@ -90,6 +90,12 @@ WRONG = {
         '             and matches(podset["spec"]["selector"], p["metadata"].get("labels"))],\n'
         '            key=lambda p: p["metadata"]["creationTimestamp"], reverse=True)[:-diff]]')),
         "spares pods of others"),
+    # creates its pods with a client of its own, where the checks do not count its writes
+    "creates around ctx": (variant((
+        '    return ctx.core.create_namespaced_pod(meta["namespace"], pod)\n',
+        '    from kubernetes import client\n    from kitlib.kube import api_client\n'
+        '    return client.CoreV1Api(api_client()).create_namespaced_pod(meta["namespace"], pod)\n')),
+        "scale up"),
     # ranks the extras oldest first (a pure check of step 3)
     "deletes the oldest": (variant((
         'key=lambda p: p["metadata"]["creationTimestamp"], reverse=True)\n    ranked.sort',
@@ -255,6 +261,14 @@ def test_each_wrong_controller_fails_a_check(api, name):
     failure = summary.failures[0]
     assert failure.message and "\n" not in failure.message
     print(name, "->", failure.line())
+
+
+def test_pods_made_around_ctx_are_told_apart(api):
+    """Graded, only the writes through ctx reach the checker's count: pods made another way
+    would slip past the checks that count creations, so they fail a check by themselves."""
+    reconcile, case = WRONG["creates around ctx"]
+    summary = checks.run_all(reconcile, api=api, only=only(case), show=False)
+    assert "no request through ctx created" in summary.failures[0].message
 
 
 def test_buggy_code_gets_a_clear_message_quickly(api):

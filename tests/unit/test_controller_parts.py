@@ -39,6 +39,26 @@ def test_expectations_count_down_and_expire():
     assert e.satisfied("ns/b")
 
 
+def test_a_reconcile_that_began_unsatisfied_stays_so():
+    """The pods a reconcile lists may predate the event that satisfies its expectations
+    (listed, then the last pod seen, then asked): it must not act on that stale list."""
+    e = Expectations(ttl=60)
+    e.expect("ns/a", creations=1)
+    e.begin("ns/a")                          # the reconcile starts and lists (stale) pods
+    e.creation_observed("ns/a")              # the informer sees the last pod meanwhile
+    assert not e.satisfied("ns/a")           # as when it began: no creating from a stale list
+    assert e.satisfied("ns/b")               # other keys answer live
+    e.end("ns/a")
+    assert e.satisfied("ns/a")               # the next reconcile lists the new pod: acts
+    e.begin("ns/a")                          # began satisfied: answers live from then on
+    e.expect("ns/a", creations=2)
+    assert not e.satisfied("ns/a")
+    e.creation_observed("ns/a")
+    e.creation_observed("ns/a")
+    assert e.satisfied("ns/a")
+    e.end("ns/a")
+
+
 def test_pod_helpers():
     assert matches({"matchLabels": {"app": "web"}}, {"app": "web", "x": "y"})
     assert not matches({"matchLabels": {"app": "web"}}, {"app": "db"})

@@ -77,3 +77,13 @@ def test_learner_exceptions_are_python_s_own_types_or_learner_error():
     assert type(_learner_exception("MyError", "x")) is LearnerError
     assert "sys.exit(2)" in str(_learner_exception("SystemExit", "2"))
     assert type(_learner_exception("KeyboardInterrupt", "")) is LearnerError
+
+
+def test_api_errors_come_back_as_the_kubernetes_clients_own_so_a_controller_retries_them():
+    from kubernetes.client.exceptions import ApiException, ConflictException
+    conflict = _learner_exception("ConflictException", "(409)\nReason: Conflict\nHTTP response body: x")
+    assert type(conflict) is ConflictException and (conflict.status, conflict.reason) == (409, "Conflict")
+    assert type(_learner_exception("ApiException", "(500)\nReason: Boom\n")) is ApiException
+    # a name alone, or a message alone, is not an API error
+    assert type(_learner_exception("ApiException", "no status here")) is LearnerError
+    assert type(_learner_exception("ConfigException", "(409)\nReason: Conflict\n")) is LearnerError
