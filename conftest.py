@@ -42,9 +42,7 @@ def pytest_collection_modifyitems(config, items):
     trips = [item for item in items if getattr(item, "originalname", "") == "test_round_trip"]
     if not trips:
         return
-    gaps = trips[0].module.ERRS_ON_THE_GRADERS_CLUSTER
-    covered = {Path(notebook).resolve() for item in trips
-               if (notebook := item.callspec.params["notebook"]).name not in gaps}
+    covered = {Path(item.callspec.params["notebook"]).resolve() for item in trips}
     kept, left_out = [], []
     for item in items:
         (left_out if Path(str(item.fspath)).resolve() in covered else kept).append(item)

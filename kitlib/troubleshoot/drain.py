@@ -32,9 +32,10 @@ def evict(api: client.ApiClient, namespace: str, pod: str) -> str:
 
 
 def drain(api: client.ApiClient, node: str, namespace: str, say=print,
-          timeout: float = 180) -> list[dict]:
+          timeout: float = 180, on_first_refusal=None) -> list[dict]:
     """Cordon ``node`` and evict its pods of ``namespace``, retrying refused evictions
-    every 2 s; return each attempt (pod, answer, the PDB's disruptionsAllowed then)."""
+    every 2 s; return each attempt (pod, answer, the PDB's disruptionsAllowed then).
+    ``on_first_refusal()`` is called once, when a PodDisruptionBudget first says no."""
     core, policy = client.CoreV1Api(api), client.PolicyV1Api(api)
     cordon(api, node)
     say(f"cordoned {node}")
@@ -55,4 +56,7 @@ def drain(api: client.ApiClient, node: str, namespace: str, say=print,
             if not attempts or (attempts[-1]["pod"], attempts[-1]["answer"]) != (pod, answer):
                 attempts.append({"pod": pod, "disruptionsAllowed": allowed, "answer": answer})
                 say(f"  evict {pod}: {answer}")
+            if answer.startswith("refused") and on_first_refusal is not None:
+                on_first_refusal()
+                on_first_refusal = None
         time.sleep(2)
