@@ -41,6 +41,7 @@ from exercises.controller.harness import (
 from kitlib.checks import Case, CaseResult, Summary
 from kitlib.checks.cases import _publish, run_case
 from kitlib.controller import GROUP, PLURAL, VERSION, controller_of, install_crd, is_active, is_ready
+from kitlib.controller.crd import wait_for_garbage_collector
 
 if TYPE_CHECKING:
     from kitlib.controller.counting import Write
@@ -576,6 +577,7 @@ def _prepare(api):
     from kitlib.kube import api_client
     api = api or api_client()
     install_crd(api)
+    wait_for_garbage_collector(api)     # a new CRD: deleting a PodSet deletes its pods
     return api
 
 

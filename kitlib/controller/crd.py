@@ -48,6 +48,45 @@ def install_crd(api: client.ApiClient, timeout: float = 60) -> dict:
         time.sleep(0.2)
 
 
+_GC_FOLLOWS: set[str] = set()      # API servers whose garbage collector is known to follow PodSets
+
+
+def wait_for_garbage_collector(api: client.ApiClient, timeout: float = 40) -> bool:
+    """Wait until the cluster's garbage collector deletes what a deleted PodSet owned.
+
+    kube-controller-manager's garbage collector notices a new kind of owner on its next
+    discovery of the API (every 30 s): until then, the pods of a deleted PodSet stay. The
+    probe: a ConfigMap owned by a PodSet, in a namespace of its own; delete the PodSet and
+    wait for the ConfigMap to go. Once per API server per process; False if it did not go."""
+    if api.configuration.host in _GC_FOLLOWS:
+        return True
+    import uuid
+    core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+    namespace = f"kit-gc-probe-{uuid.uuid4().hex[:6]}"
+    core.create_namespace({"metadata": {"name": namespace, "labels": {"kitlib/temporary": "true"}}})
+    try:
+        owner = custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL,
+                                                       podset("probe", 0))
+        ref = {"apiVersion": API_VERSION, "kind": KIND, "name": "probe",
+               "uid": owner["metadata"]["uid"]}
+        core.create_namespaced_config_map(namespace, {"metadata": {"name": "owned",
+                                                                   "ownerReferences": [ref]}})
+        custom.delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "probe")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                core.read_namespaced_config_map("owned", namespace)
+            except ApiException as exc:
+                if exc.status == 404:
+                    _GC_FOLLOWS.add(api.configuration.host)
+                    return True
+                raise
+            time.sleep(0.5)
+        return False
+    finally:
+        core.delete_namespace(namespace)
+
+
 def podset(name: str, replicas: int = 1, labels: dict | None = None,
            namespace: str | None = None, image: str = "registry.k8s.io/pause:3.10") -> dict:
     """A PodSet manifest whose pods carry ``labels`` (default ``{"app": name}``)."""
