@@ -131,3 +131,31 @@ def test_a_wrecked_cluster_is_only_its_own(cluster_graded, tmp_path):
                       options=OPTIONS, report=lambda s: None)
     assert alone[0].points == 2 and alone[0].digest == results["honest"].digest
     assert processes_under(tmp) == [] and sandbox_processes() == []
+
+
+# Chapter 6's checks once ran in the learner's kernel: a cell replacing them there scored.
+CONTROLLER_CHEAT = '''
+import exercises.controller.checks as graded_checks
+from kitlib.checks import CaseResult, Summary
+
+def step(number, *parts, **options):
+    summary = Summary(f"Step {number}", [CaseResult("everything", True, 9, 9, "")])
+    print(summary.render())
+    return summary
+
+graded_checks.step = step
+'''
+
+
+@pytest.mark.cluster
+def test_a_controller_submission_cannot_grade_itself(tmp_path):
+    from nbformat.v4 import new_code_cell
+    chapter = Path(__file__).resolve().parents[2] / "chapters" / "06-controller-exercise.ipynb"
+    cheat = release_notebook(m.read(chapter))
+    cheat.cells.insert(2, new_code_cell(CONTROLLER_CHEAT))
+    submissions.write_all(tmp_path / "submitted", {"cheat": cheat}, chapter.name)
+    [report] = grade_all([tmp_path / "submitted"], [chapter], tmp_path / "out", jobs=1,
+                         options=Options(cell_timeout=120, total_timeout=900), report=lambda s: None)
+    assert report.points == 0 and report.tests, Path(report.feedback).read_text()
+    assert all(t.status == "failed" for t in report.tests)
+    assert sandbox_processes() == [] and processes_under(tmp_path) == []
