@@ -3,6 +3,7 @@ small helpers to make PodSets."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import yaml
 from kubernetes import client
@@ -60,7 +61,6 @@ def wait_for_garbage_collector(api: client.ApiClient, timeout: float = 40) -> bo
     wait for the ConfigMap to go. Once per API server per process; False if it did not go."""
     if api.configuration.host in _GC_FOLLOWS:
         return True
-    import uuid
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
     namespace = f"kit-gc-probe-{uuid.uuid4().hex[:6]}"
     core.create_namespace({"metadata": {"name": namespace, "labels": {"kitlib/temporary": "true"}}})

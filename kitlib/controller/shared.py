@@ -17,6 +17,7 @@ writes, the caches, the expectations — stays in the checker's process.
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import logging
@@ -105,17 +106,17 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
     def _serve_ctx(self, path: str, query: dict, raw: bytes | None) -> None:
-        ctx = self.shared.ctx
+        ctx, part = self.shared.ctx, path.rsplit("/", 1)[-1]
         try:
-            if path.startswith("/kit/cache/") and path.split("/")[-1] in CACHES:
-                store = getattr(ctx, path.split("/")[-1])
+            if path.startswith("/kit/cache/") and part in CACHES:
+                store = getattr(ctx, part)
                 namespace, name = (query.get(k, [None])[0] for k in ("namespace", "name"))
                 op = query.get("op", ["list"])[0]
                 result = {"get": lambda: store.get(namespace, name), "list": lambda: store.list(namespace),
                           "keys": store.keys, "len": lambda: len(store)}[op]()
-            elif path.startswith("/kit/expectations/") and path.split("/")[-1] in EXPECTATION_CALLS:
+            elif path.startswith("/kit/expectations/") and part in EXPECTATION_CALLS:
                 call = json.loads(raw or b"{}")
-                result = getattr(ctx.expectations, path.split("/")[-1])(
+                result = getattr(ctx.expectations, part)(
                     *call.get("args", []), **call.get("kwargs", {}))
             else:
                 self._reply(404, {"error": f"no such part of ctx: {path}"})
@@ -242,12 +243,7 @@ class RemoteExpectations:
         return call
 
 
-_contexts: dict[tuple[str, str], LearnerContext] = {}
-
-
+@functools.cache
 def learner_context(url: str, token: str) -> LearnerContext:
     """One LearnerContext per controller (its client's connections are reused)."""
-    key = (url, token)
-    if key not in _contexts:
-        _contexts[key] = LearnerContext(url, token)
-    return _contexts[key]
+    return LearnerContext(url, token)
