@@ -25,11 +25,13 @@ from kitlib.controller import (
     is_ready,
     podset,
 )
+from kitlib.grading import remote
 
 if TYPE_CHECKING:
     from kitlib.controller.counting import Write
 
 RECONCILE_TIMEOUT = 5     # seconds of its own time one reconcile may take in the checks
+                          # (graded: CPU time in the learner's kernel, see grading.remote)
 KUBELET_READY_WAIT = 60   # seconds the node may take to make the right pods Ready
 MAX_CREATIONS = 100       # pods one check's controllers may ask to create (the chaos round
                           # needs about 30): past it, every creation fails and the check does
@@ -96,7 +98,8 @@ class Harness:
         self.ctrl = Controller(counted, self.reconcile, namespace=self.namespace,
                                resync_period=600, reconcile_timeout=RECONCILE_TIMEOUT,
                                pod_event_delay=self.pod_event_delay,
-                               backoff=ExponentialBackoff(base=0.05, cap=4.0))
+                               backoff=ExponentialBackoff(base=0.05, cap=4.0),
+                               own_clock=remote.own_clock())
         self.controllers.append(self.ctrl)
         return self.ctrl.start()
 

@@ -95,13 +95,11 @@ class CountingApiClient(client.ApiClient):
             return response
 
     @contextlib.contextmanager
-    def counting(self, method: str, url: str, content_type: str = "", body=None,
-                 ident: int | None = None):
+    def counting(self, method: str, url: str, content_type: str = "", body=None):
         """Account for one request: a write is logged (yielded, to note its answer) after the
-        ``before_write`` hooks have seen it; the time is charged to thread ``ident`` (default:
-        this one). Also used for requests that reach the API server another way
-        (kitlib.controller.shared, where the caller is a remote reconcile)."""
-        ident, started = ident or threading.get_ident(), time.monotonic()
+        ``before_write`` hooks have seen it; the time is charged to this thread. Also used for
+        requests that reach the API server another way (kitlib.controller.shared)."""
+        ident, started = threading.get_ident(), time.monotonic()
         with self._lock:
             self._calling[ident] = started
         try:

@@ -43,8 +43,6 @@ class ContextServer:
     def __init__(self, ctx):
         self.ctx = ctx
         self.token = secrets.token_urlsafe(24)
-        self.caller: int | None = None     # the thread charged for API time: the one whose
-                                           # reconcile runs remotely (kitlib.controller.framework)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.context_server = self
@@ -61,11 +59,11 @@ class ContextServer:
 
 
 def share(ctx) -> tuple[str, str, tuple]:
-    """The reference a ``ctx`` crosses as (see kitlib.grading.codec): starts its server once,
-    and charges its API time to the calling thread from now on."""
+    """The reference a ``ctx`` crosses as (see kitlib.grading.codec): starts its server once.
+    (The time a remote reconcile waits for these requests is not charged to it here: while
+    it waits, the learner's kernel uses no CPU, which is what kitlib.grading.remote counts.)"""
     if ctx._shared is None:
         ctx._shared = ContextServer(ctx)
-    ctx._shared.caller = threading.get_ident()
     return __name__, "learner_context", (ctx._shared.url, ctx._shared.token)
 
 
@@ -139,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = raw
         try:
-            with api.counting(method, url, content_type, body, ident=self.shared.caller) as write:
+            with api.counting(method, url, content_type, body) as write:
                 answer = api.rest_client.pool_manager.request(method, url, body=raw, headers=headers,
                                                               preload_content=False)
                 if write is not None:

@@ -7,6 +7,8 @@ the learner points, because the verdict is computed in the checker's process.
 """
 from __future__ import annotations
 
+import json
+
 from kitlib.grading import codec
 
 
@@ -15,9 +17,9 @@ def _namespace() -> dict:
     return get_ipython().user_ns
 
 
-def _publish(text: str) -> None:
+def _publish(text: str, mime: str = codec.MIME) -> None:
     from IPython.display import publish_display_data
-    publish_display_data({codec.MIME: text})
+    publish_display_data({mime: text})
 
 
 def _learner_api():
@@ -45,4 +47,16 @@ def call(name: str, payload: str) -> None:
     """Call the learner's ``name`` with the checker's arguments; publish what it returned."""
     function = _namespace()[name]
     args, kwargs = codec.load_args(payload, _learner_api)
-    _publish(codec.dump_result(function(*args, **kwargs)))
+    try:
+        result = function(*args, **kwargs)
+    except BaseException as exc:  # noqa: BLE001 - told by name and message only: IPython's
+        _publish(json.dumps([type(exc).__name__, _message(exc)]), codec.RAISED_MIME)  # traceback
+        return                    # would cost a second or more of CPU (the checker's clock)
+    _publish(codec.dump_result(result))
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        return str(exc)[:2000]
+    except Exception:             # noqa: BLE001 - a learner's class with a broken __str__
+        return "<its message could not be read>"

@@ -14,6 +14,7 @@ import json
 import pickle
 
 MIME = "application/vnd.kitlib.remote+json"
+RAISED_MIME = "application/vnd.kitlib.raised+json"   # [name, message] of what the call raised
 MAX_CHARS = 8_000_000          # a result larger than this is refused, not shipped
 MAX_DEPTH = 60
 API = "kit:learner-api"        # stands for the learner's own ApiClient

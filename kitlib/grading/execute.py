@@ -212,12 +212,14 @@ def _checker_env(plan: KernelPlan, learner: _Kernel) -> dict:
     taken before any learner code ran (the learner's copy is theirs to break)."""
     import shutil
 
-    from kitlib.grading.remote import KERNEL_ENV
+    from kitlib.grading.remote import KERNEL_ENV, PID_ENV
     env = dict(plan.checker_env or {})
     where = Path(plan.checker_cwd or ".") / "learner-kernel.json"
     shutil.copyfile(learner.client.km.connection_file, where)
     where.chmod(0o600)
     env[KERNEL_ENV] = str(where)
+    if learner.pid:
+        env[PID_ENV] = str(learner.pid)
     return env
 
 

@@ -8,20 +8,26 @@ in the learner's kernel, arguments in, data out), any other value is copied over
 Whatever the learner's code does to its own kernel, the checks, their results and the
 cell's status live here.
 
-The learner's kernel is found through ``$KIT_LEARNER_KERNEL`` (its connection file).
+The learner's kernel is found through ``$KIT_LEARNER_KERNEL`` (its connection file), its
+process through ``$KIT_LEARNER_PID`` (for the CPU time its calls use: see ``own_clock``).
 """
 from __future__ import annotations
 
 import builtins
+import functools
+import json
 import os
 import queue
 import re
 import threading
 import time
+from pathlib import Path
+from typing import Callable
 
 from kitlib.grading import codec
 
 KERNEL_ENV = "KIT_LEARNER_KERNEL"
+PID_ENV = "KIT_LEARNER_PID"
 CALL_TIMEOUT_ENV = "KIT_REMOTE_CALL_TIMEOUT"
 DEFAULT_CALL_TIMEOUT = 30.0
 POLL = 0.1                         # seconds between looks at the learner's kernel
@@ -32,16 +38,60 @@ class LearnerError(Exception):
     """The learner's code raised an exception that is not one of Python's own."""
 
 
-class LearnerKernel:
-    """A client of the learner's kernel that runs one request at a time."""
+def process_tree_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by process ``pid`` and every live process below it (the
+    learner's kernel runs under its sandbox's bwrap), or None when /proc does not show
+    ``pid``. Ended children are left out: their whole life's CPU would land at once, in a
+    parent's cutime, whenever it reaps them."""
+    ticks, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()    # from field 3, the state, on
+            ticks += int(fields[11]) + int(fields[12])       # utime, stime
+            for task in os.listdir(f"/proc/{current}/task"):
+                todo += map(int, Path(f"/proc/{current}/task/{task}/children").read_text().split())
+        except (OSError, ValueError):
+            if current == pid:
+                return None                                  # (a child may end meanwhile)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, connection_file: str):
+
+class LearnerKernel:
+    """A client of the learner's kernel that runs one request at a time. It also keeps, per
+    calling thread, the CPU seconds the kernel used while running that thread's requests
+    (``cpu_seconds``: the kernel's CPU so far; without it nothing is charged)."""
+
+    def __init__(self, connection_file: str, cpu_seconds: Callable[[], float | None] | None = None):
         from jupyter_client import BlockingKernelClient
         self.client = BlockingKernelClient(connection_file=connection_file)
         self.client.load_connection_file()
         self.client.start_channels()
         self._lock = threading.Lock()     # one request at a time, whichever thread asks
         self._pending: str | None = None   # the request sent and not yet answered
+        self._cpu_seconds = cpu_seconds or (lambda: None)
+        self._charge_lock = threading.Lock()
+        self._charged: dict[int, float] = {}     # thread -> CPU seconds of its past requests
+        self._asking: dict[int, float] = {}      # thread -> kernel's CPU when its request began
+
+    def cpu_seconds_of(self, ident: int) -> float:
+        """CPU seconds the learner's kernel has used running thread ``ident``'s requests
+        (its current one included)."""
+        with self._charge_lock:
+            charged, since = self._charged.get(ident, 0.0), self._asking.get(ident)
+        now = self._cpu_seconds() if since is not None else None
+        return charged + (max(0.0, now - since) if now is not None else 0.0)
+
+    def _charge(self, ident: int, begin: bool) -> None:
+        """End the thread's current request's charge, if one runs; begin one if ``begin``."""
+        cpu = self._cpu_seconds()
+        with self._charge_lock:
+            since = self._asking.pop(ident, None)
+            if since is not None and cpu is not None:
+                self._charged[ident] = self._charged.get(ident, 0.0) + max(0.0, cpu - since)
+            if begin and cpu is not None:
+                self._asking[ident] = cpu
 
     def close(self) -> None:
         self.client.stop_channels()
@@ -63,7 +113,9 @@ class LearnerKernel:
     def request(self, code: str, what: str, timeout: float) -> str:
         """Run ``code`` in the learner's kernel; return the codec text it published, or raise
         the learner's exception (re-created here from its name and message only)."""
+        ident = threading.get_ident()
         with self._lock:
+            self._charge(ident, begin=True)
             try:
                 published, error, reply = self._execute(code, timeout)
             except TimeoutError:
@@ -73,6 +125,8 @@ class LearnerKernel:
             except BaseException:        # the check's own time limit, a controller's watchdog
                 self._stop_pending()     # or an interrupt: stop it there too
                 raise
+            finally:
+                self._charge(ident, begin=False)
         if reply.get("status") == "aborted":
             raise LearnerError(f"your kernel skipped {what} (it was still aborting the call the "
                                "grader had stopped before it)")
@@ -99,6 +153,8 @@ class LearnerKernel:
             kind, content = msg["msg_type"], msg["content"]
             if kind == "display_data" and codec.MIME in content.get("data", {}):
                 published.append(content["data"][codec.MIME])
+            elif kind == "display_data" and codec.RAISED_MIME in content.get("data", {}):
+                error = error or _raised(content["data"][codec.RAISED_MIME])
             elif kind == "error":
                 error = error or content
             elif kind == "status" and content.get("execution_state") == "idle":
@@ -118,6 +174,15 @@ class LearnerKernel:
                 continue
             if msg.get("parent_header", {}).get("msg_id") == msg_id:
                 return msg
+
+
+def _raised(text) -> dict:
+    """The agent's report of what the learner's function raised, as a kernel's error."""
+    try:
+        ename, evalue = json.loads(text)
+    except (TypeError, ValueError):
+        ename, evalue = "Error", "the learner's kernel sent an error that was not understood"
+    return {"ename": ename, "evalue": evalue}
 
 
 def _learner_exception(ename: str, evalue: str) -> BaseException:
@@ -176,8 +241,33 @@ def learner_kernel() -> LearnerKernel:
         path = os.environ.get(KERNEL_ENV)
         if not path:
             raise RuntimeError(f"${KERNEL_ENV} is not set: this runs only inside `kit grade`")
-        _kernel = LearnerKernel(path)
+        pid = os.environ.get(PID_ENV, "")
+        cpu = functools.partial(process_tree_cpu, int(pid)) if pid.isdigit() else None
+        _kernel = LearnerKernel(path, cpu)
     return _kernel
+
+
+def own_clock() -> Callable[[int], float] | None:
+    """Graded, the clock of a reconcile's own time for a controller's watchdog
+    (kitlib.controller.framework): CPU seconds, those of the checker's thread that runs it
+    and those the learner's kernel used for that thread's requests. On a loaded grader a
+    correct reconcile spends most of its wall time waiting for a CPU; an infinite loop uses
+    one. None outside `kit grade` (the watchdog then counts wall time less the API's)."""
+    kernel = _kernel
+    if kernel is None:
+        return None
+
+    def clock(ident: int) -> float:
+        return thread_cpu_seconds(ident) + kernel.cpu_seconds_of(ident)
+    return clock
+
+
+def thread_cpu_seconds(ident: int) -> float:
+    """CPU seconds thread ``ident`` (a ``threading.get_ident()``) of this process has used."""
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(ident))
+    except (OSError, OverflowError):
+        return 0.0
 
 
 def bind(namespace: dict, names: list[str]) -> None:

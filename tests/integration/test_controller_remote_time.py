@@ -1,0 +1,125 @@
+"""A reconcile that runs in the learner's kernel, as `kit grade` runs chapter 06's checks:
+its own time is CPU time (the learner's code's there, the checker's thread's here), so an
+infinite loop is stopped while a correct reconcile on a starved grader (other submissions
+busy on every core) is not.
+Before this was measured, a correct submission lost the adoption check's points under CI's
+load: "reconcile did not return within 5s of its own time"."""
+import contextlib
+import os
+import signal
+import threading
+import time
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+from kubernetes import client
+
+from kitlib.controller import GROUP, PLURAL, VERSION, Controller, install_crd, podset
+from kitlib.grading import codec
+from kitlib.grading.remote import LearnerKernel, RemoteFunction, process_tree_cpu, thread_cpu_seconds
+from kitlib.kube import temp_namespace, wait_for
+
+pytestmark = pytest.mark.cluster
+
+ANSWER = ("from IPython.display import publish_display_data\n"
+          f"publish_display_data({{{codec.MIME!r}: {codec.dump_result(1)!r}}})\n")
+LEARNERS_CODE = f"""
+import time
+
+def reconcile(ctx, key):
+    namespace, name = key.split("/")
+    if name == "loop":
+        while True:
+            pass
+    end = time.process_time() + 0.02          # a little work of its own, as real code does
+    while time.process_time() < end:
+        pass
+    ctx.custom.patch_namespaced_custom_object("{GROUP}", "{VERSION}", namespace, "{PLURAL}",
+                                              name, {{"metadata": {{}}}})
+""" + ANSWER
+
+
+@pytest.fixture
+def learner():
+    """A learner's kernel with ``reconcile`` defined, and its process id."""
+    manager, kc = start_new_kernel(kernel_name="python3")
+    kc.stop_channels()
+    pid = manager.provisioner.pid
+    kernel = LearnerKernel(manager.connection_file, lambda: process_tree_cpu(pid))
+    kernel.request(LEARNERS_CODE, "defining reconcile", timeout=30)
+    yield kernel, pid
+    kernel.close()
+    manager.shutdown_kernel(now=True)
+
+
+def controller(api, kernel, ns, timeout):
+    """What the checks' harness starts, graded (with kitlib.grading.remote.own_clock)."""
+    return Controller(api, RemoteFunction(kernel, "reconcile", 60), namespace=ns,
+                      reconcile_timeout=timeout, resync_period=600,
+                      own_clock=lambda ident: thread_cpu_seconds(ident) + kernel.cpu_seconds_of(ident))
+
+
+def patched(ctrl, name):
+    return [w for w in ctrl.api.since(0) if w.name == name and w.resource == PLURAL]
+
+
+def test_a_loop_in_the_learners_kernel_is_stopped_slow_api_calls_are_not(api, learner):
+    install_crd(api)
+    kernel, _ = learner
+    with temp_namespace(api, "ctl-remote") as ns:
+        custom = client.CustomObjectsApi(api)
+        for name in ("slow", "loop"):
+            custom.create_namespaced_custom_object(GROUP, VERSION, ns, PLURAL, podset(name, 0))
+        ctrl = controller(api, kernel, ns, timeout=1)
+        ctrl.api.before_write.append(lambda write, body: time.sleep(1.5))   # a slow API server
+        ctrl.start()
+        try:
+            wait_for(lambda: patched(ctrl, "slow") and any("within 1s" in e.message for e in ctrl.errors),
+                     timeout=60, what="the slow reconcile to finish and the loop to be stopped")
+            assert all(e.key == f"{ns}/loop" for e in ctrl.errors), [e.message for e in ctrl.errors]
+        finally:
+            assert ctrl.stop()
+
+
+@contextlib.contextmanager
+def starved(pid: int, running: float = 0.02, frozen: float = 0.2):
+    """Let process ``pid`` run only ``running`` seconds in every ``running + frozen`` (what a
+    grader busy with other submissions does to a kernel, made the same every time)."""
+    done = threading.Event()
+
+    def cycle():
+        while not done.is_set():
+            os.kill(pid, signal.SIGSTOP)
+            done.wait(frozen)
+            os.kill(pid, signal.SIGCONT)
+            done.wait(running)
+
+    thread = threading.Thread(target=cycle, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_a_starved_learners_kernel_is_not_an_infinite_loop(api, learner):
+    """The learner's kernel runs a tenth of the time: each call takes seconds of wall time,
+    little of it the learner's code running; none may time out."""
+    install_crd(api)
+    kernel, pid = learner
+    with temp_namespace(api, "ctl-remote") as ns, starved(pid):
+        custom = client.CustomObjectsApi(api)
+        names = [f"web{i}" for i in range(3)]
+        for name in names:
+            custom.create_namespaced_custom_object(GROUP, VERSION, ns, PLURAL, podset(name, 0))
+        ctrl = controller(api, kernel, ns, timeout=1)
+        started = time.monotonic()
+        with ctrl:
+            wait_for(lambda: all(patched(ctrl, n) for n in names) or ctrl.errors, timeout=120,
+                     what="three reconciles in a starved kernel")
+            took = time.monotonic() - started
+            assert not ctrl.errors, [e.message for e in ctrl.errors]
+    assert took > 3, f"the kernel was not starved: 3 reconciles took {took:.1f}s"
+    assert not [t for t in threading.enumerate() if t.name.startswith("podset-controller")]
