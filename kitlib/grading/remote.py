@@ -14,6 +14,7 @@ process through ``$KIT_LEARNER_PID`` (for the CPU time its calls use: see ``own_
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
 import json
 import os
@@ -48,13 +49,16 @@ def process_tree_cpu(pid: int) -> float | None:
         current = todo.pop()
         try:
             stat = Path(f"/proc/{current}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()    # from field 3, the state, on
-            ticks += int(fields[11]) + int(fields[12])       # utime, stime
-            for task in os.listdir(f"/proc/{current}/task"):
-                todo += map(int, Path(f"/proc/{current}/task/{task}/children").read_text().split())
-        except (OSError, ValueError):
+        except OSError:
             if current == pid:
-                return None                                  # (a child may end meanwhile)
+                return None
+            continue                                         # a child ended meanwhile
+        fields = stat[stat.rindex(")") + 2:].split()         # from field 3, the state, on
+        ticks += int(fields[11]) + int(fields[12])           # utime, stime
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{current}/task"):
+                with contextlib.suppress(OSError):               # (a thread may end meanwhile)
+                    todo += map(int, Path(f"/proc/{current}/task/{task}/children").read_text().split())
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
