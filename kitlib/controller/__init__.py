@@ -18,7 +18,7 @@ from kitlib.client import ExponentialBackoff, Informer, Store, WorkQueue  # the 
 from kitlib.controller.counting import CountingApiClient
 from kitlib.controller.crd import API_VERSION, CRD_NAME, GROUP, KIND, PLURAL, VERSION, crd_manifest, install_crd, podset
 from kitlib.controller.expectations import Expectations
-from kitlib.controller.framework import Context, Controller, ControllerStopped, describe
+from kitlib.controller.framework import Context, Controller, ControllerStopped, ReconcileFailing, describe
 from kitlib.controller.pods import controller_of, is_active, is_ready, matches
 
 logging.getLogger("kitlib.controller").addHandler(logging.NullHandler())   # quiet in notebooks
@@ -50,4 +50,5 @@ def stop_all() -> None:
 __all__ = ["API_VERSION", "CRD_NAME", "GROUP", "KIND", "PLURAL", "VERSION", "crd_manifest",
            "install_crd", "podset", "controller_of", "is_active", "is_ready", "matches",
            "Expectations", "ExponentialBackoff", "WorkQueue", "Informer", "Store",
-           "CountingApiClient", "Context", "Controller", "ControllerStopped", "describe", "start", "stop", "stop_all"]
+           "CountingApiClient", "Context", "Controller", "ControllerStopped", "ReconcileFailing", "describe",
+           "start", "stop", "stop_all"]

@@ -54,6 +54,14 @@ class WrongReturn(Exception):
     """reconcile returned something other than None or a number of seconds."""
 
 
+class ReconcileFailing(Exception):
+    """Raised by Controller.wait_for: the reconcile keeps failing in a way that retrying
+    will not fix, so the awaited state will not come."""
+
+
+GIVE_UP_AFTER = 3      # failures in a row, none retrying can fix, before wait_for gives up
+
+
 @dataclass
 class Context:
     """What ``reconcile(ctx, key)`` works with.
@@ -135,6 +143,7 @@ class Controller:
                            self.pod_informer.store, self.expectations)
         self.errors: list[ReconcileError] = []
         self.reconciles = 0
+        self.failures = 0                                   # reconciles that raised
         self.pods_seen_created: set[str] = set()           # uids: pods added with a PodSet controller
         self._busy: dict[int, _Busy] = {}                   # worker ident -> what it runs
         self._busy_lock = threading.Lock()
@@ -267,6 +276,25 @@ class Controller:
             time.sleep(0.05)
         return False
 
+    def wait_for(self, predicate: Callable[[], object], what: str = "the condition",
+                 timeout: float = 60.0):
+        """kitlib.kube.wait_for, ending at once with ReconcileFailing when the reconcile
+        keeps failing where retrying cannot help (not written yet, a bug in its code, an
+        infinite loop) and has not succeeded since the wait began: a learner reads why
+        instead of watching a spinner until the timeout."""
+        from kitlib.kube import wait_for
+        failures_before, successes_before = self.failures, self.reconciles - self.failures
+
+        def done_or_hopeless():
+            value = predicate()
+            error, failed = self.last_error, self.failures - failures_before
+            if (not value and error and failed
+                    and self.reconciles - self.failures == successes_before
+                    and _hopeless(error.exception, failed)):
+                raise ReconcileFailing(f"stopped waiting for {what}: {error.message}")
+            return value
+        return wait_for(done_or_hopeless, timeout=timeout, what=what)
+
     @property
     def last_error(self) -> ReconcileError | None:
         return self.errors[-1] if self.errors else None
@@ -340,6 +368,7 @@ class Controller:
 
     def _record(self, key: str, exc: BaseException) -> None:
         message = describe(exc, self.reconcile_timeout)
+        self.failures += 1
         self.errors.append(ReconcileError(key, message, exc))
         del self.errors[:-100]
         if not isinstance(exc, ControllerStopped):
@@ -361,6 +390,15 @@ def describe(exc: BaseException, reconcile_timeout: float = 0) -> str:
         return f"reconcile called sys.exit({exc.code!r}); return instead"
     from kitlib.checks import describe_exception
     return "reconcile " + describe_exception(exc)
+
+
+def _hopeless(exc: BaseException, failures: int) -> bool:
+    """Will retrying not fix a reconcile that raised ``exc``, ``failures`` times in a row?
+    API errors (a conflict, a server busy) and a stop can pass; code not written yet cannot;
+    any other error of the code's own once it has repeated."""
+    if isinstance(exc, (ApiException, ControllerStopped)):
+        return False
+    return isinstance(exc, NotImplementedError) or failures >= GIVE_UP_AFTER
 
 
 def _raise_in_thread(ident: int, exc_type: type[BaseException] | None) -> None:

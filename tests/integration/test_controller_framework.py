@@ -11,7 +11,7 @@ import time
 import pytest
 from kubernetes import client
 
-from kitlib.controller import GROUP, PLURAL, VERSION, Controller, install_crd, podset
+from kitlib.controller import GROUP, PLURAL, VERSION, Controller, ReconcileFailing, install_crd, podset
 from kitlib.kube import temp_namespace, wait_for
 from kitlib.paths import REPO_DIR
 
@@ -90,6 +90,38 @@ def test_reconcile_timeout_counts_its_own_time_not_the_api_servers(api):
             wait_for(lambda: len(slow_done) >= 2, timeout=30, what="a second slow reconcile")
         finally:
             assert ctrl.stop()
+    assert not controller_threads()
+
+
+def test_wait_for_gives_up_on_a_reconcile_retrying_cannot_fix(api):
+    """A learner waiting on their controller reads its error at once, not a timeout a minute
+    later; a reconcile that fails twice and then succeeds is waited for."""
+    install_crd(api)
+    left, done = {"failures": 2}, []
+
+    def not_written(ctx, key):
+        raise NotImplementedError()
+
+    def buggy(ctx, key):
+        return {}["spec"]
+
+    def flaky(ctx, key):
+        if left["failures"] > 0:
+            left["failures"] -= 1
+            raise RuntimeError("not yet")
+        done.append(key)
+
+    with temp_namespace(api, "ctl-fw") as ns:
+        client.CustomObjectsApi(api).create_namespaced_custom_object(
+            GROUP, VERSION, ns, PLURAL, podset("web", 0))
+        for reconcile, error in ((not_written, "not implemented yet"), (buggy, "raised KeyError")):
+            started = time.monotonic()
+            with Controller(api, reconcile, namespace=ns, resync_period=600) as ctrl:
+                with pytest.raises(ReconcileFailing, match=error):
+                    ctrl.wait_for(lambda: False, what="something that never comes", timeout=60)
+            assert time.monotonic() - started < 20
+        with Controller(api, flaky, namespace=ns, resync_period=600) as ctrl:
+            assert ctrl.wait_for(lambda: done, what="the flaky reconcile to succeed", timeout=30)
     assert not controller_threads()
 
 

@@ -8,7 +8,14 @@ from kubernetes.client.exceptions import ApiException
 
 from kitlib.controller import CRD_NAME, Expectations, controller_of, crd_manifest, is_active, is_ready, matches, podset
 from kitlib.controller.counting import parse
-from kitlib.controller.framework import ReconcileTimeout, WrongReturn, describe
+from kitlib.controller.framework import (
+    GIVE_UP_AFTER,
+    ControllerStopped,
+    ReconcileTimeout,
+    WrongReturn,
+    _hopeless,
+    describe,
+)
 from kitlib.paths import REPO_DIR
 
 NOTEBOOK = REPO_DIR / "chapters" / "06-controller-exercise.ipynb"
@@ -93,6 +100,16 @@ def test_errors_are_described_in_one_line():
     assert "within 5s" in describe(ReconcileTimeout(), reconcile_timeout=5)
     assert describe(WrongReturn("reconcile returned 'ok' (str); ...")).startswith("reconcile returned 'ok'")
     assert describe(ApiException(status=409, reason="Conflict")) == "reconcile got API error 409 Conflict"
+
+
+def test_waiting_gives_up_on_errors_retrying_cannot_fix():
+    """Controller.wait_for's rule: code not written yet at once, other errors of the code's
+    own once repeated, API errors and a stop never."""
+    assert _hopeless(NotImplementedError(), 1)
+    assert not _hopeless(KeyError("spec"), GIVE_UP_AFTER - 1) and _hopeless(KeyError("spec"), GIVE_UP_AFTER)
+    assert _hopeless(ReconcileTimeout(), GIVE_UP_AFTER)
+    assert not _hopeless(ApiException(status=409, reason="Conflict"), 50)
+    assert not _hopeless(ControllerStopped(), 50)
 
 
 def test_crd_file_defines_podsets_with_status_and_columns():
