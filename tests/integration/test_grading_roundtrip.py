@@ -94,3 +94,26 @@ def test_round_trip(notebook, graded):
         assert not [s for s in secrets if s in text], "hidden tests leaked into feedback"
     assert rows == 2 * len(graded) + 1         # a gradebook line per submission, and the header
     assert not not_ok, not_ok
+
+
+def test_a_reconcile_unlike_the_reference_scores_full_marks(tmp_path):
+    """Chapter 6's step 8 written another way — none of the steps' parts, adoption by
+    strategic merge, status by merge patch (test_controller_checks.functional) — and graded
+    across the process boundary gets every point: the checks judge behaviour, not shape."""
+    import inspect
+
+    from test_controller_checks import functional
+
+    from exercises.controller.reference import GRADE_ID
+    chapter = ROOT / "chapters" / "06-controller-exercise.ipynb"
+    source = m.read(chapter)
+    [student_path] = release([chapter], tmp_path / "release", report=lambda s: None)
+    solved = submissions.solved(m.read(student_path), source)
+    own_style = inspect.getsource(functional).replace("def functional(", "def reconcile(", 1)
+    submissions.write_all(tmp_path / "submitted", {
+        "own-style": submissions._with_answer(solved, GRADE_ID, own_style)}, chapter.name)
+    [report] = grade_all([tmp_path / "submitted"], [chapter], tmp_path / "graded", jobs=1,
+                         options=Options(cell_timeout=300, total_timeout=1200), report=lambda s: None)
+    possible = sum(m.points(c) for c in source.cells if m.is_autograded_test(c))
+    assert report.points == possible, Path(report.feedback).read_text()
+    assert "def reconcile(ctx, key):" in own_style and "choose_extras" not in own_style
