@@ -144,6 +144,7 @@ class Controller:
         self.errors: list[ReconcileError] = []
         self.reconciles = 0
         self.failures = 0                                   # reconciles that raised
+        self.successes = 0                                  # reconciles that returned
         self.pods_seen_created: set[str] = set()           # uids: pods added with a PodSet controller
         self._busy: dict[int, _Busy] = {}                   # worker ident -> what it runs
         self._busy_lock = threading.Lock()
@@ -283,13 +284,13 @@ class Controller:
         infinite loop) and has not succeeded since the wait began: a learner reads why
         instead of watching a spinner until the timeout."""
         from kitlib.kube import wait_for
-        failures_before, successes_before = self.failures, self.reconciles - self.failures
+        failures_before, successes_before = self.failures, self.successes
 
         def done_or_hopeless():
             value = predicate()
             error, failed = self.last_error, self.failures - failures_before
             if (not value and error and failed
-                    and self.reconciles - self.failures == successes_before
+                    and self.successes == successes_before
                     and _hopeless(error.exception, failed)):
                 raise ReconcileFailing(f"stopped waiting for {what}: {error.message}")
             return value
@@ -358,6 +359,7 @@ class Controller:
                     or self._stop.is_set()):
                 self.queue.add_rate_limited(key)
         else:
+            self.successes += 1
             self.queue.forget(key)
             if result:
                 self.queue.add_after(key, float(result))
