@@ -7,22 +7,23 @@ load: "reconcile did not return within 5s of its own time"."""
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
-from jupyter_client.manager import start_new_kernel
 from kubernetes import client
 
 from kitlib.controller import GROUP, PLURAL, VERSION, Controller, install_crd, podset
-from kitlib.grading import codec
-from kitlib.grading.remote import LearnerKernel, RemoteFunction, process_tree_cpu, thread_cpu_seconds
+from kitlib.grading.remote import RemoteFunction, own_clock
 from kitlib.kube import temp_namespace, wait_for
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "grading"))
+from kernels import ANSWER, learner_kernel  # noqa: E402
 
 pytestmark = pytest.mark.cluster
 
-ANSWER = ("from IPython.display import publish_display_data\n"
-          f"publish_display_data({{{codec.MIME!r}: {codec.dump_result(1)!r}}})\n")
 LEARNERS_CODE = f"""
 import time
 
@@ -42,21 +43,15 @@ def reconcile(ctx, key):
 @pytest.fixture
 def learner():
     """A learner's kernel with ``reconcile`` defined, and its process id."""
-    manager, kc = start_new_kernel(kernel_name="python3")
-    kc.stop_channels()
-    pid = manager.provisioner.pid
-    kernel = LearnerKernel(manager.connection_file, lambda: process_tree_cpu(pid))
-    kernel.request(LEARNERS_CODE, "defining reconcile", timeout=30)
-    yield kernel, pid
-    kernel.close()
-    manager.shutdown_kernel(now=True)
+    with learner_kernel() as (kernel, pid):
+        kernel.request(LEARNERS_CODE, "defining reconcile", timeout=30)
+        yield kernel, pid
 
 
 def controller(api, kernel, ns, timeout):
-    """What the checks' harness starts, graded (with kitlib.grading.remote.own_clock)."""
+    """What the checks' harness starts when graded."""
     return Controller(api, RemoteFunction(kernel, "reconcile", 60), namespace=ns,
-                      reconcile_timeout=timeout, resync_period=600,
-                      own_clock=lambda ident: thread_cpu_seconds(ident) + kernel.cpu_seconds_of(ident))
+                      reconcile_timeout=timeout, resync_period=600, own_clock=own_clock(kernel))
 
 
 def patched(ctrl, name):

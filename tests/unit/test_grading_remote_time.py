@@ -3,17 +3,18 @@ remote.py): what the learner's code uses while it runs that thread's request, no
 it sleeps, waits for a request, or the thread waits behind another thread's call. So a
 controller's watchdog stops an infinite loop but not a correct reconcile on a loaded grader."""
 import os
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
-from jupyter_client.manager import start_new_kernel
 
 from kitlib.grading import codec
-from kitlib.grading.remote import LearnerKernel, process_tree_cpu, thread_cpu_seconds
+from kitlib.grading.remote import process_tree_cpu, thread_cpu_seconds
 
-ANSWER = ("from IPython.display import publish_display_data\n"
-          f"publish_display_data({{{codec.MIME!r}: {codec.dump_result(1)!r}}})\n")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "grading"))
+from kernels import ANSWER, learner_kernel  # noqa: E402
 
 
 def sleep(seconds: float) -> str:
@@ -27,13 +28,8 @@ def spin(seconds: float) -> str:
 
 @pytest.fixture(scope="module")
 def kernel():
-    manager, client = start_new_kernel(kernel_name="python3")
-    client.stop_channels()
-    pid = manager.provisioner.pid
-    learner = LearnerKernel(manager.connection_file, lambda: process_tree_cpu(pid))
-    yield learner
-    learner.close()
-    manager.shutdown_kernel(now=True)
+    with learner_kernel() as (learner, _):
+        yield learner
 
 
 def charged_for(kernel, code: str) -> float:
