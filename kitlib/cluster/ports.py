@@ -8,6 +8,11 @@ cluster's API port, and kernels dying at start, when two submissions were graded
 So the kit picks below the ephemeral range, and records what it handed out in a file its
 processes share, under a lock, so two clusters or kernels started at once never get the
 same port.
+
+The record is per user (a file one user makes in /tmp, the others cannot write), so two
+users' processes could still pick the same port and both find it free: a workshop's learners
+starting their clusters at once. Each learner's processes therefore get a share of the span
+of their own (``KIT_PORTS=LOW-HIGH``, see ``share``), disjoint from every other learner's.
 """
 from __future__ import annotations
 
@@ -22,6 +27,8 @@ import time
 from pathlib import Path
 
 HOLD = 600          # seconds a port handed out stays reserved: until its server has bound it
+PORTS_ENV = "KIT_PORTS"     # LOW-HIGH: where this process's ports come from (default: the span)
+SHARE_WIDTH = 200   # ports in one workshop learner's share: a cluster takes 7 for HOLD seconds
 
 
 def _registry() -> Path:
@@ -29,6 +36,30 @@ def _registry() -> Path:
 
 
 def _span() -> tuple[int, int]:
+    """This process's ports: its share (``KIT_PORTS``) or the machine's span."""
+    given = os.environ.get(PORTS_ENV)
+    if not given:
+        return _machine_span()
+    try:
+        low, high = (int(part) for part in given.split("-"))
+    except ValueError:
+        raise OSError(f"{PORTS_ENV}={given!r}: expected two port numbers, LOW-HIGH") from None
+    if not 1024 <= low <= high <= 65535:
+        raise OSError(f"{PORTS_ENV}={given!r}: expected 1024 <= LOW <= HIGH <= 65535")
+    return low, high
+
+
+def share(index: int, width: int = SHARE_WIDTH) -> str:
+    """The ``index``-th slice of the machine's span, ``width`` ports wide, as ``KIT_PORTS``
+    takes it: a workshop learner's own. Beyond the span's last slice the shares repeat (the
+    record and the bind check still apply, only learners at once may meet again)."""
+    low, high = _machine_span()
+    count = max(1, (high - low + 1) // width)
+    start = low + (index % count) * width
+    return f"{start}-{min(start + width, high + 1) - 1}"
+
+
+def _machine_span() -> tuple[int, int]:
     """Ports below the ephemeral range (Linux's default starts at 32768)."""
     try:
         low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])

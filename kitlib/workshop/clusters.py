@@ -2,7 +2,8 @@
 learner's cgroups: its state (kubeconfig, certificates, etcd data) in their home, its ports
 their own, its processes theirs — so chapter 10 can stop their components, and a broken or
 runaway cluster costs only its learner. The tools come from the room's shared read-only
-cache, filled once from the instructor's."""
+cache, filled once from the instructor's. Each learner picks ports from a share of their
+own (kitlib.cluster.ports): learners' clusters started at once never pick the same port."""
 from __future__ import annotations
 
 import os
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 from kitlib import cgroups
+from kitlib.cluster import ports
 from kitlib.cluster.artifacts import link_tree
 from kitlib.errors import KitError
 from kitlib.workshop.room import Learner, Room, share
@@ -76,6 +78,7 @@ def environment(room: Room, learner: Learner) -> dict[str, str]:
         "KIT_STATE_DIR": str(learner.state_dir),
         "KIT_CACHE_DIR": str(learner.cache_dir),
         "KIT_PROVIDER": "kwok",
+        ports.PORTS_ENV: ports.share(room.learners.index(learner)),
         "KIT_NO_PULL": "1",
         "MPLCONFIGDIR": str(learner.cache_dir.parent / "matplotlib"),
     }
