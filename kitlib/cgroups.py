@@ -125,6 +125,18 @@ def join(groups: list[str], pid: int | None = None) -> None:
         write(Path(group) / "cgroup.procs", pid or os.getpid())
 
 
+# Joins the groups named before "--" (quietly, as ``join``), then becomes the command after it.
+_JOIN_THEN_EXEC = ('while [ $# -gt 0 ] && [ "$1" != -- ]; do '
+                   '{ echo $$ >"$1/cgroup.procs"; } 2>/dev/null; shift; done; shift; exec "$@"')
+
+
+def command_in(groups: list[str], args: list[str]) -> list[str]:
+    """``args`` as a command run inside the groups: a shell joins them, then execs ``args``
+    (same process, so all it starts is born there). A ``preexec_fn`` doing ``join`` is not
+    safe in a threaded program (the child can deadlock before exec); this is."""
+    return ["/bin/sh", "-c", _JOIN_THEN_EXEC, "sh", *groups, "--", *args]
+
+
 def memory_bytes(groups: list[str]) -> int | None:
     """Memory the groups' processes use now (None where no memory group was made)."""
     for group in map(Path, groups):

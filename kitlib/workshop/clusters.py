@@ -87,12 +87,10 @@ def environment(room: Room, learner: Learner) -> dict[str, str]:
 def run_as(room: Room, learner: Learner, args: list[str], timeout: float = UP_TIMEOUT,
            **kwargs) -> subprocess.CompletedProcess:
     """Run ``args`` as the learner, inside the learner's cgroups, with their environment."""
-    groups = learner.cgroups
     runuser = shutil.which("runuser") or "/usr/sbin/runuser"
-    return subprocess.run([runuser, "-u", learner.user, "--", *args],
-                          env=environment(room, learner), cwd=learner.home,
-                          preexec_fn=lambda: cgroups.join(groups), timeout=timeout,
-                          capture_output=True, text=True, **kwargs)
+    command = cgroups.command_in(learner.cgroups, [runuser, "-u", learner.user, "--", *args])
+    return subprocess.run(command, env=environment(room, learner), cwd=learner.home,
+                          timeout=timeout, capture_output=True, text=True, **kwargs)
 
 
 def _kit(room: Room, *args: str) -> list[str]:
