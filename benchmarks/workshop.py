@@ -4,7 +4,7 @@ cluster and all), and chapter 0 run by every learner at once in their own kernel
 own cluster (the seconds the slowest learner waits). Optionally the room graded through
 `kit workshop collect` + `grade` (each submission sandboxed, on a throwaway cluster).
 
-    sudo .venv/bin/python benchmarks/workshop.py [--learners 2 4 6] [--grade]
+    sudo .venv/bin/python benchmarks/workshop.py [--learners 2 4 6] [--parallel N] [--grade]
 
 Writes benchmarks/results/workshop.json, with learners per GiB and per core extrapolated
 from the largest room whose chapter 0 still ran in under a minute for everyone.
@@ -25,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from kitlib.workshop.room import DEFAULT_PARALLEL  # noqa: E402
+
 CHAPTER = "00-setup.ipynb"
 GOAL_SECONDS = 60.0          # chapter 0 for everyone at once
 IDLE_SECONDS = 15.0
@@ -69,7 +71,7 @@ def chapter_zero(room, learner) -> dict:
             "unexpected_errors": unexpected}
 
 
-def one_room(size: int, grade: bool) -> dict:
+def one_room(size: int, grade: bool, parallel: int) -> dict:
     from kitlib import cgroups
     from kitlib.cluster.ports import loopback_ports
     from kitlib.workshop import grading, lifecycle
@@ -77,8 +79,10 @@ def one_room(size: int, grade: bool) -> dict:
     directory = Path(tempfile.mkdtemp(prefix=f"kit-workshop-bench-{size}-"))
     started = time.monotonic()
     room = lifecycle.up(directory, [f"b{i:02d}" for i in range(1, size + 1)], hub_ip="127.0.0.1",
-                        hub_port=loopback_ports(1)[0], limits=LEARNER_LIMITS, report=lambda s: None)
-    result: dict = {"learners": size, "up_seconds": round(time.monotonic() - started, 1)}
+                        hub_port=loopback_ports(1)[0], limits=LEARNER_LIMITS, parallel=parallel,
+                        report=lambda s: None)
+    result: dict = {"learners": size, "up_parallel": parallel,
+                    "up_seconds": round(time.monotonic() - started, 1)}
     try:
         time.sleep(5)                                       # let the clusters settle
         before = {who.name: cpu_seconds(who.uid) for who in room.learners}
@@ -113,6 +117,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, nargs="+", default=[2, 4, 6])
     parser.add_argument("--grade", action="store_true", help="also grade the room's chapter 0")
+    parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL,
+                        help=f"learners' clusters `up` starts at once (default {DEFAULT_PARALLEL})")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("workshop mode makes system users: run as root", file=sys.stderr)
@@ -120,7 +126,7 @@ def main() -> int:
     rooms = []
     for size in args.learners:
         print(f"room of {size} learners ...", flush=True)
-        rooms.append(one_room(size, args.grade))
+        rooms.append(one_room(size, args.grade, args.parallel))
         print(json.dumps({k: v for k, v in rooms[-1].items() if k != "chapter0_runs"}), flush=True)
     fitting = [r for r in rooms if r["chapter0_under_goal"]]
     best = max(fitting, key=lambda r: r["learners"]) if fitting else None

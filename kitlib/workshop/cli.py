@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from kitlib.cgroups import Limits
-from kitlib.workshop.room import DEFAULT_DIR, LEARNER_LIMITS, Room, roster
+from kitlib.workshop.room import DEFAULT_DIR, DEFAULT_PARALLEL, LEARNER_LIMITS, Room, roster
 
 
 def _room_dir(args) -> Path:
@@ -18,7 +18,8 @@ def cmd_up(args) -> int:
     from kitlib.workshop import lifecycle
     names = roster(args.roster, args.learners)
     limits = Limits(memory_mb=args.memory, processes=LEARNER_LIMITS.processes, cpus=args.cpus)
-    lifecycle.up(_room_dir(args), names, hub_ip=args.ip, hub_port=args.port, limits=limits)
+    lifecycle.up(_room_dir(args), names, hub_ip=args.ip, hub_port=args.port, limits=limits,
+                 parallel=args.parallel)
     return 0
 
 
@@ -99,6 +100,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    metavar="MiB", help="memory per learner: cluster, server and kernels")
     p.add_argument("--cpus", type=positive(float), default=LEARNER_LIMITS.cpus,
                    help="CPU cores' worth per learner")
+    p.add_argument("--parallel", type=positive(int), default=DEFAULT_PARALLEL, metavar="N",
+                   help=f"learners' clusters started at once (default here: {DEFAULT_PARALLEL})")
 
     p = verb("status", "every learner: cluster, server, memory, progress", cmd_status)
     p.add_argument("--json", action="store_true")

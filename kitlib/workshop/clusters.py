@@ -3,13 +3,17 @@ learner's cgroups: its state (kubeconfig, certificates, etcd data) in their home
 their own, its processes theirs — so chapter 10 can stop their components, and a broken or
 runaway cluster costs only its learner. The tools come from the room's shared read-only
 cache, filled once from the instructor's. Each learner picks ports from a share of their
-own (kitlib.cluster.ports): learners' clusters started at once never pick the same port."""
+own (kitlib.cluster.ports): learners' clusters started at once (``start_all``) never pick
+the same port."""
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from kitlib import cgroups
@@ -98,10 +102,44 @@ def _kit(room: Room, *args: str) -> list[str]:
 
 
 def up(room: Room, learner: Learner) -> None:
-    result = run_as(room, learner, _kit(room, "up", "--provider", "kwok"))
+    try:
+        result = run_as(room, learner, _kit(room, "up", "--provider", "kwok"))
+    except subprocess.TimeoutExpired:
+        raise KitError(f"{learner.name}'s cluster did not start within {UP_TIMEOUT} s") from None
     if result.returncode != 0:
         raise KitError(f"{learner.name}'s cluster did not start:\n"
                        + "\n".join((result.stdout + result.stderr).splitlines()[-15:]))
+
+
+def start(room: Room, learner: Learner) -> bool:
+    """Start the learner's cluster unless it answers already; whether it was started."""
+    if healthy(learner)[0]:
+        return False
+    up(room, learner)
+    return True
+
+
+def start_all(room: Room, learners: Iterable[Learner], parallel: int
+              ) -> Iterator[tuple[Learner, float, bool | Exception]]:
+    """``start`` each learner's cluster, ``parallel`` at once; as each finishes: the learner,
+    its seconds, and whether it was started or what went wrong (one failing stops no other).
+    Nothing of the room changes here: the caller alone saves it."""
+    def timed(learner: Learner) -> tuple[float, bool | Exception]:
+        began = time.monotonic()
+        try:
+            outcome: bool | Exception = start(room, learner)
+        except Exception as exc:        # noqa: BLE001 - reported with the learner's name
+            outcome = exc
+        return time.monotonic() - began, outcome
+
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="kit-up") as pool:
+        futures = {pool.submit(timed, learner): learner for learner in learners}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], *future.result()
+        finally:                        # stopped early (Ctrl-C): start no more
+            for future in futures:
+                future.cancel()
 
 
 def down(room: Room, learner: Learner) -> None:

@@ -1,6 +1,7 @@
 """`kit workshop up`, `reset` and `down`: a room's users, clusters, workspaces and hub made,
 repaired and removed. ``up`` can be run again: it adds new names from the roster and
-restarts whatever is not running; ``down`` removes what the room made and nothing else."""
+restarts whatever is not running (several learners' clusters at once, ``parallel``; one
+that fails stops no other); ``down`` removes what the room made and nothing else."""
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,15 @@ from kitlib import cgroups
 from kitlib.cgroups import Limits
 from kitlib.errors import KitError
 from kitlib.workshop import accounts, clusters, firewall, hub, python
-from kitlib.workshop.room import INSTRUCTOR, ROOM_FILE, Learner, Room, hash_password, new_password
+from kitlib.workshop.room import (
+    DEFAULT_PARALLEL,
+    INSTRUCTOR,
+    ROOM_FILE,
+    Learner,
+    Room,
+    hash_password,
+    new_password,
+)
 
 CREDENTIALS = "credentials.csv"
 KEPT_ON_DOWN = ("collected", "graded")      # the instructor's results outlive the room
@@ -28,7 +37,7 @@ def require_root() -> None:
 
 
 def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits: Limits,
-       report=print) -> Room:
+       parallel: int = DEFAULT_PARALLEL, report=print) -> Room:
     require_root()
     if (directory / ROOM_FILE).exists():
         room = Room.load(directory)
@@ -62,25 +71,44 @@ def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits:
         room.save()                     # saved at once: `down` can undo a half-made room,
         _write_credentials(room, [(name, password)])    # and no password is lost on the way
 
-    for number, learner in enumerate(room.learners, 1):
+    prepared = {}                       # name: (new notebooks, seconds)
+    for learner in room.learners:       # quick, and the room is saved from here only
         started = time.monotonic()
         if not learner.cgroups:
             learner.cgroups = cgroups.make_cgroups(f"ws-{room.tag}-{learner.name}", room.limits)
             room.save()
         added = accounts.give_workspace(learner)
         clusters.give_cache(room, learner)
-        ok, _ = clusters.healthy(learner)
-        if not ok:
-            clusters.up(room, learner)
-        report(f"[{number}/{len(room.learners)}] {learner.name}: "
-               f"{'cluster started' if not ok else 'cluster already running'}, "
-               f"{len(added)} new notebooks ({time.monotonic() - started:.1f}s)")
+        prepared[learner.name] = (len(added), time.monotonic() - started)
+    failed = _start_clusters(room, prepared, parallel, report)
     guarded = firewall.guard(room, report=report)
     report(f"{guarded} cluster ports kept to their own learner (iptables chain {firewall.chain(room)})")
     if hub.pid(room) is None:
         hub.start(room, proxy, report=report)
+    if failed:
+        raise KitError(f"the clusters of {', '.join(failed)} did not start (why: above); the "
+                       f"others run, the room is up at {room.url}: `kit workshop up` again "
+                       "(same --dir) starts what is not running")
     report(f"the room is ready: {room.url}  (logins and passwords: {room.path / CREDENTIALS})")
     return room
+
+
+def _start_clusters(room: Room, prepared: dict[str, tuple[int, float]], parallel: int,
+                    report) -> list[str]:
+    """Every learner's cluster running, ``parallel`` started at once, a line each as it
+    finishes; the names of the learners whose cluster did not start."""
+    failed, count = [], len(room.learners)
+    for number, (learner, seconds, outcome) in enumerate(
+            clusters.start_all(room, room.learners, parallel), 1):
+        notebooks, seconds = prepared[learner.name][0], seconds + prepared[learner.name][1]
+        if isinstance(outcome, Exception):
+            failed.append(learner.name)
+            report(f"[{number}/{count}] {learner.name}: cluster FAILED ({seconds:.1f}s): {outcome}")
+            continue
+        report(f"[{number}/{count}] {learner.name}: "
+               f"{'cluster started' if outcome else 'cluster already running'}, "
+               f"{notebooks} new notebooks ({seconds:.1f}s)")
+    return failed
 
 
 def _write_credentials(room: Room, rows: list[tuple[str, str]], url: str = "") -> None:

@@ -32,6 +32,7 @@ NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 DEFAULT_DIR = Path("/srv/kit-workshop")
 INSTRUCTOR = "instructor"              # the hub login that sees the room's page, and no server
 LEARNER_LIMITS = Limits(memory_mb=2048, processes=2048, cpus=1.0)   # a cluster and Jupyter
+DEFAULT_PARALLEL = min(4, os.cpu_count() or 1)   # learners' clusters `up` starts at once
 _ROUNDS = 200_000
 
 
