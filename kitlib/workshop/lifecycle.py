@@ -80,6 +80,7 @@ def up(directory: Path, names: list[str], *, hub_ip: str, hub_port: int, limits:
         added = accounts.give_workspace(learner)
         clusters.give_cache(room, learner)
         prepared[learner.name] = (len(added), time.monotonic() - started)
+    report(f"{len(room.learners)} workspaces ready; starting the clusters, {parallel} at once")
     failed = _start_clusters(room, prepared, parallel, report)
     guarded = firewall.guard(room, report=report)
     report(f"{guarded} cluster ports kept to their own learner (iptables chain {firewall.chain(room)})")
