@@ -40,10 +40,20 @@ def api_client(kubeconfig: Path | str | None = None) -> client.ApiClient:
     return config.new_client_from_config(config_file=str(path))
 
 
+GIVE_UP_AFTER = 3      # failures in a row, none retrying can fix, before a wait gives up
+
+
+class StoppedWaiting(Exception):
+    """Raised by wait_for when ``give_up`` names a reason the awaited state will not come."""
+
+
 def wait_for(predicate: Callable[[], T], timeout: float = 60, interval: float = 0.25,
-             what: str = "the condition") -> T:
+             what: str = "the condition", give_up: Callable[[], str | None] | None = None,
+             stopped: type[StoppedWaiting] = StoppedWaiting) -> T:
     """Call ``predicate`` until it returns something truthy; return that, or raise
-    TimeoutError naming ``what``. API errors while waiting count as "not yet"."""
+    TimeoutError naming ``what``. API errors while waiting count as "not yet". With
+    ``give_up`` (asked after each "not yet"): when it returns a reason, stop at once with
+    ``stopped`` carrying it, instead of waiting out the timeout."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while True:
@@ -53,6 +63,9 @@ def wait_for(predicate: Callable[[], T], timeout: float = 60, interval: float = 
                 return value
         except ApiException as exc:
             last_error = exc
+        reason = give_up() if give_up is not None else None
+        if reason:
+            raise stopped(f"stopped waiting for {what}: {reason}")
         if time.monotonic() >= deadline:
             hint = f" (last API error: {last_error.status} {last_error.reason})" if last_error else ""
             raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}{hint}")

@@ -10,6 +10,7 @@ from kubernetes import client
 
 from exercises.scheduler import scenarios as S
 from exercises.scheduler.scenarios import as_json
+from kitlib.kube import wait_for
 from kitlib.scheduler import Framework, Scheduler
 from kitlib.scheduler.visual import utilization
 
@@ -35,16 +36,22 @@ def _bound_count(core: client.CoreV1Api, ns: str) -> int:
     return sum(1 for p in as_json(core.list_namespaced_pod, ns)["items"] if p["spec"].get("nodeName"))
 
 
-def run_pool(api, ns: str, pods: list[dict], timeout: float = 120) -> float:
+def run_pool(api, ns: str, pods: list[dict], timeout: float = 120, scheduler: Scheduler | None = None) -> float:
     """Create ``pods`` in ``ns`` and return seconds until all are bound (measured from the
-    first create to the last binding seen)."""
+    first create to the last binding seen). With ``scheduler`` (the one placing them), stop
+    at once when its plugins show the pods will not be bound (Scheduler.wait_for)."""
     core = client.CoreV1Api(api)
     start = time.monotonic()
     S.create_pods(api, ns, pods)
-    while _bound_count(core, ns) < len(pods):
-        if time.monotonic() - start > timeout:
-            raise TimeoutError(f"only {_bound_count(core, ns)}/{len(pods)} pods bound after {timeout:.0f}s")
-        time.sleep(0.1)
+    all_bound = lambda: _bound_count(core, ns) >= len(pods)       # noqa: E731
+    what = f"{len(pods)} pods bound"
+    try:
+        if scheduler is not None:
+            scheduler.wait_for(all_bound, what=what, timeout=timeout, interval=0.1)
+        else:
+            wait_for(all_bound, what=what, timeout=timeout, interval=0.1)
+    except TimeoutError:
+        raise TimeoutError(f"only {_bound_count(core, ns)}/{len(pods)} pods bound after {timeout:.0f}s") from None
     return time.monotonic() - start
 
 
@@ -68,8 +75,8 @@ def run(api, framework: Framework, nodes: int = 4, pods: int = 40, scenario: str
                 if who == "kube-scheduler":
                     seconds = run_pool(api, ns, work)
                 else:
-                    with Scheduler(api, framework, record_events=True):
-                        seconds = run_pool(api, ns, work)
+                    with Scheduler(api, framework, record_events=True) as scheduler:
+                        seconds = run_pool(api, ns, work, scheduler=scheduler)
                 util = utilization(api, f"kit.course/pool={pool}")
                 rows.append({"scheduler": who, "pods": pods, "seconds": round(seconds, 2),
                              "pods/s": round(pods / seconds, 1), **balance(util)})

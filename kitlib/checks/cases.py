@@ -134,11 +134,14 @@ def shown_scores(text: str) -> list[tuple[str, float, float]]:
     return [(m["title"], float(m["points"]), float(m["max"])) for m in _HEADER.finditer(text)]
 
 
+NOT_IMPLEMENTED = "not implemented yet (the cell still raises NotImplementedError)"
+
+
 def describe_exception(exc: BaseException) -> str:
     """One line about an exception raised by the learner's code: type, message and the
     innermost line of their code that raised it."""
     if isinstance(exc, NotImplementedError):
-        return "not implemented yet (the cell still raises NotImplementedError)"
+        return NOT_IMPLEMENTED
     if isinstance(exc, CheckTimeout):
         return str(exc)
     frames = traceback.extract_tb(exc.__traceback__)

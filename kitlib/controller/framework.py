@@ -33,6 +33,7 @@ from kitlib.controller.counting import CountingApiClient
 from kitlib.controller.crd import GROUP, KIND, PLURAL, VERSION
 from kitlib.controller.expectations import Expectations
 from kitlib.controller.pods import controller_of, matches
+from kitlib.kube import GIVE_UP_AFTER, StoppedWaiting, wait_for
 
 log = logging.getLogger("kitlib.controller")
 WALL_LIMIT_FACTOR = 12     # a reconcile also stops after this many reconcile_timeouts in all
@@ -54,12 +55,9 @@ class WrongReturn(Exception):
     """reconcile returned something other than None or a number of seconds."""
 
 
-class ReconcileFailing(Exception):
+class ReconcileFailing(StoppedWaiting):
     """Raised by Controller.wait_for: the reconcile keeps failing in a way that retrying
     will not fix, so the awaited state will not come."""
-
-
-GIVE_UP_AFTER = 3      # failures in a row, none retrying can fix, before wait_for gives up
 
 
 @dataclass
@@ -283,18 +281,16 @@ class Controller:
         keeps failing where retrying cannot help (not written yet, a bug in its code, an
         infinite loop) and has not succeeded since the wait began: a learner reads why
         instead of watching a spinner until the timeout."""
-        from kitlib.kube import wait_for
         failures_before, successes_before = self.failures, self.successes
 
-        def done_or_hopeless():
-            value = predicate()
+        def why_hopeless() -> str | None:
             error, failed = self.last_error, self.failures - failures_before
-            if (not value and error and failed
-                    and self.successes == successes_before
+            if (error and failed and self.successes == successes_before
                     and _hopeless(error.exception, failed)):
-                raise ReconcileFailing(f"stopped waiting for {what}: {error.message}")
-            return value
-        return wait_for(done_or_hopeless, timeout=timeout, what=what)
+                return error.message
+            return None
+        return wait_for(predicate, timeout=timeout, what=what, give_up=why_hopeless,
+                        stopped=ReconcileFailing)
 
     @property
     def last_error(self) -> ReconcileError | None:

@@ -39,9 +39,9 @@ from kitlib.scheduler.plugins import (
                                         tolerations_tolerate_taint,
 )
 from kitlib.scheduler.resources import Resource, pod_requests
-from kitlib.scheduler.scheduler import SCHEDULER_NAME, Scheduler
+from kitlib.scheduler.scheduler import SCHEDULER_NAME, Scheduler, SchedulingFailing
 
-__all__ = ["MAX_NODE_SCORE", "Framework", "FunctionPlugin", "NodeInfo", "Result", "Status",
+__all__ = ["MAX_NODE_SCORE", "Framework", "FunctionPlugin", "NodeInfo", "Result", "SchedulingFailing", "Status",
            "unresolvable", "unschedulable", "build_framework", "default_framework",
            "requirement_matches", "tolerates", "tolerations_tolerate_taint", "Resource",
            "pod_requests", "SCHEDULER_NAME", "Scheduler"]

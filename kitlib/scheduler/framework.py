@@ -132,6 +132,13 @@ class FunctionPlugin:
         return f"FunctionPlugin({self.name}: {', '.join(points)})"
 
 
+def _raised(exc: Exception) -> str:
+    """What a plugin raised, as kube-scheduler words it ("KeyError: 'cpu'"); a plugin whose
+    cell still raises NotImplementedError is called not written yet."""
+    from kitlib.checks.cases import NOT_IMPLEMENTED
+    return NOT_IMPLEMENTED if isinstance(exc, NotImplementedError) else f"{type(exc).__name__}: {exc}"
+
+
 class PluginError(Exception):
     """A plugin raised or returned something unusable; the pod's cycle ends with an error
     (kube-scheduler: "running "X" filter plugin: ...")."""
@@ -148,6 +155,7 @@ class Result:
     totals: dict[str, int] = field(default_factory=dict)           # node -> weighted sum
     num_nodes: int = 0
     error: str = ""
+    error_type: str = ""                # the exception a plugin raised, e.g. "KeyError"
 
     @property
     def feasible(self) -> list[str]:
@@ -184,7 +192,7 @@ class Framework:
                 status = plugin.filter(pod, node_info)
             except Exception as exc:
                 raise PluginError(f'running "{plugin.name}" filter plugin: '
-                                  f"{type(exc).__name__}: {exc}") from exc
+                                  f"{_raised(exc)}") from exc
             if status is None:
                 continue
             if not isinstance(status, Status):
@@ -204,7 +212,7 @@ class Framework:
                     value = plugin.score(pod, ni)
                 except Exception as exc:
                     raise PluginError(f'running "{plugin.name}" score plugin: '
-                                      f"{type(exc).__name__}: {exc}") from exc
+                                      f"{_raised(exc)}") from exc
                 if isinstance(value, bool) or not isinstance(value, int):
                     raise PluginError(f'"{plugin.name}" score plugin returned '
                                       f"{type(value).__name__} {value!r}, want int")
@@ -216,7 +224,7 @@ class Framework:
                     normalized = plugin.normalize_score(pod, dict(raw))
                 except Exception as exc:
                     raise PluginError(f'running "{plugin.name}" normalize score: '
-                                      f"{type(exc).__name__}: {exc}") from exc
+                                      f"{_raised(exc)}") from exc
                 if not isinstance(normalized, dict) or set(normalized) != set(raw):
                     raise PluginError(f'"{plugin.name}" normalize_score must return a dict '
                                       "with the same nodes")
@@ -249,6 +257,7 @@ class Framework:
             self.run_scores(pod, feasible, result)
         except PluginError as exc:
             result.error = str(exc)
+            result.error_type = type(exc.__cause__).__name__ if exc.__cause__ else ""
             return result
         best = max(result.totals.values())
         result.node = min(n for n, t in result.totals.items() if t == best)

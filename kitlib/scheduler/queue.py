@@ -1,6 +1,7 @@
 """kube-scheduler's scheduling queue, kept small: active pods in a heap (higher priority
 first, then arrival order), plus pods that fit nowhere for now, waiting for a cluster
-change and their back-off (1s doubling to 10s), or ``flush_interval`` seconds."""
+change and their back-off (1s doubling to 10s), or ``flush_interval`` seconds; pods whose
+cycle a plugin's error ended wait for their back-off only."""
 from __future__ import annotations
 
 import heapq
@@ -51,12 +52,15 @@ class SchedulingQueue:
             self.unschedulable.pop(uid, None)
             self.backoff.forget(uid)
 
-    def mark_unschedulable(self, pod: dict) -> None:
+    def mark_unschedulable(self, pod: dict, error: bool = False) -> None:
+        """Put ``pod`` aside until a cluster change and its back-off; with ``error`` (a
+        plugin raised: no change in the cluster is needed to try again) after its back-off
+        alone, as kube-scheduler's backoffQ does."""
         uid = pod["metadata"]["uid"]
         with self.cond:
             delay = self.backoff.when(uid)    # grows with every failed attempt
             if uid not in self.active:
-                self.unschedulable[uid] = [pod, time.monotonic(), delay, False]
+                self.unschedulable[uid] = [pod, time.monotonic(), delay, error]
 
     def on_cluster_event(self) -> None:
         """Something changed (a node added or changed, a pod gone): pods that did not

@@ -17,6 +17,9 @@ Like kube-scheduler it
   ``Binding`` / ``Scheduling``) with kube-scheduler's messages;
 * keeps pods that fit nowhere Pending and retries them after a backoff (1s doubling to
   10s) when a node or pod changes, or every ``flush_interval`` seconds;
+* counts scheduling cycles that a plugin's error ended; ``wait_for`` stops waiting at once
+  when they show that the awaited placements cannot come (a plugin not written yet, or the
+  same error again and again with nothing bound meanwhile);
 * treats a binding conflict (pod already bound, deleted, or replaced by a pod with the
   same name) as news, not as a crash: it forgets its assumption and moves on;
 * limits its API writes like kube-scheduler's client: ``qps`` 50, ``burst`` 100, with a
@@ -31,12 +34,18 @@ import threading
 import time
 
 from kitlib.client import DELETED, ApiError, EventRecorder, Informer, Rest, TokenBucket, key_of
+from kitlib.kube import GIVE_UP_AFTER, StoppedWaiting, wait_for
 from kitlib.scheduler.cache import TERMINAL, Cache
 from kitlib.scheduler.framework import Framework, Result
 from kitlib.scheduler.queue import SchedulingQueue
 
 SCHEDULER_NAME = "kit-scheduler"
 log = logging.getLogger("kitlib.scheduler")
+
+
+class SchedulingFailing(StoppedWaiting):
+    """Raised by Scheduler.wait_for: the plugins keep raising where retrying will not help,
+    so the awaited placements will not come."""
 
 
 class Scheduler:
@@ -70,6 +79,7 @@ class Scheduler:
         self.bound_at: list[float] = []               # monotonic time of each binding
         self.last_results: collections.OrderedDict[str, Result] = collections.OrderedDict()
         self.stats = collections.Counter()
+        self.last_error: Result | None = None          # the latest cycle a plugin's error ended
         self.log: collections.deque[str] = collections.deque(maxlen=500)
 
     # ------------------------------------------------------------------ lifecycle
@@ -154,6 +164,23 @@ class Scheduler:
             binding = self._binding
         return binding == 0 and self.queue.pending() == 0
 
+    def wait_for(self, predicate, what: str = "the condition", timeout: float = 60.0,
+                 interval: float = 0.25):
+        """kitlib.kube.wait_for, ending at once with SchedulingFailing when the plugins'
+        errors show the wait is in vain: a plugin not written yet, or errors repeated
+        GIVE_UP_AFTER times with no pod bound since the wait began (a learner reads the
+        plugin's error instead of watching a spinner until the timeout)."""
+        errors_before, bound_before = self.stats["plugin_errors"], self.stats["scheduled"]
+
+        def why_hopeless() -> str | None:
+            error, failed = self.last_error, self.stats["plugin_errors"] - errors_before
+            if not (error and failed) or self.stats["scheduled"] != bound_before:
+                return None
+            gave_up = error.error_type == "NotImplementedError" or failed >= GIVE_UP_AFTER
+            return error.error if gave_up else None
+        return wait_for(predicate, timeout=timeout, interval=interval, what=what,
+                        give_up=why_hopeless, stopped=SchedulingFailing)
+
     # ------------------------------------------------------------------ informer events
     # A relist reports only what changed (deletions first, then additions oldest first),
     # so pods created before the scheduler started are queued in creation order.
@@ -223,7 +250,10 @@ class Scheduler:
             self._binds.put((pod, result.node))
         else:
             self.stats["failed_attempts"] += 1
-            self.queue.mark_unschedulable(pod)
+            if result.error:
+                self.stats["plugin_errors"] += 1
+                self.last_error = result
+            self.queue.mark_unschedulable(pod, error=bool(result.error))
             self._note(f"{key}: {result.message}")
             if self.events:
                 self.events.record(pod, "Warning", "FailedScheduling", "Scheduling", result.message)

@@ -13,7 +13,7 @@ from exercises.scheduler import checks, reference, stage
 from exercises.scheduler import scenarios as S
 from kitlib.client import Rest
 from kitlib.kube import delete_namespace, wait_for
-from kitlib.scheduler import Scheduler
+from kitlib.scheduler import Framework, FunctionPlugin, Scheduler, SchedulingFailing
 
 pytestmark = pytest.mark.cluster
 
@@ -146,3 +146,39 @@ def test_end_to_end_check_fails_fast_for_the_student_version(api):
     for r in summary.results:
         assert "your plugins failed before any pod was created" in r.message
         assert "NotImplementedError" in r.message
+
+
+def test_wait_for_stops_when_the_plugins_cannot_place_the_pods(api, pool, ns):
+    """A learner waiting on their scheduler reads the plugin's error at once, not a timeout a
+    minute later; a plugin that fails once and then works is waited for."""
+    left = {"failures": 1}
+
+    def not_written(pod, node_info):
+        raise NotImplementedError()
+
+    def buggy(pod, node_info):
+        return {}["cpu"]
+
+    def flaky(pod, node_info):
+        if left["failures"] > 0:
+            left["failures"] -= 1
+            raise RuntimeError("not yet")
+
+    def framework(filter_):
+        return Framework(filters=[FunctionPlugin("Mine", filter=filter_)])
+
+    def pods(prefix):
+        return [S.pod(f"{prefix}{i}", "100m", node_selector={"pool": pool}) for i in range(3)]
+
+    for prefix, filter_, error in (("a", not_written, "not implemented yet"), ("b", buggy, "KeyError")):
+        with Scheduler(api, framework(filter_)) as sched:
+            S.create_pods(api, ns, pods(prefix))
+            started = time.monotonic()
+            with pytest.raises(SchedulingFailing, match=f'"Mine" filter plugin: .*{error}'):
+                sched.wait_for(lambda: False, what="pods that will never be bound", timeout=60)
+            assert time.monotonic() - started < 20
+    with Scheduler(api, framework(flaky)) as sched:
+        S.create_pods(api, ns, pods("c"))
+        names = [f"{p}{i}" for p in "abc" for i in range(3)]
+        assert sched.wait_for(lambda: all(bound(api, ns, n) for n in names), what="9 pods bound", timeout=60)
+    assert left["failures"] == 0 and sched.stats["plugin_errors"] == 1

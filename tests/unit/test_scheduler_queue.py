@@ -23,3 +23,16 @@ def test_unschedulable_pods_back_off_longer_each_time_and_removal_resets():
     assert delays == [1, 2, 4, 8, 10, 10]
     q.remove(uid)
     assert uid not in q.unschedulable and q.backoff.failures(uid) == 0
+
+
+def test_a_pod_a_plugin_failed_on_returns_after_its_back_off_without_a_cluster_change():
+    q = SchedulingQueue(flush_interval=3600)
+    fits_nowhere, plugin_failed = S.pod("big"), S.pod("error")
+    q.mark_unschedulable(fits_nowhere)
+    q.mark_unschedulable(plugin_failed, error=True)
+    for entry in q.unschedulable.values():
+        entry[1] -= 1.5                       # both back-offs (1s) have passed
+    assert q.pop(0)["metadata"]["name"] == "error"
+    assert q.pop(0) is None                   # "big" waits for a node or pod to change
+    q.on_cluster_event()
+    assert q.pop(0)["metadata"]["name"] == "big"
