@@ -149,6 +149,39 @@ def pod_phase(api: client.ApiClient, namespace: str, name: str) -> str | None:
         raise
 
 
+STUCK_AFTER = 20.0    # seconds a pod stays unschedulable, unchanged, before a wait for it ends
+
+
+def wait_for_running(api: client.ApiClient, namespace: str, name: str, timeout: float = 60,
+                     stuck_after: float = STUCK_AFTER) -> client.V1Pod:
+    """Wait until pod ``name`` runs and return it. Stop early (StoppedWaiting, with the
+    scheduler's reason) once the same pod has been unschedulable for ``stuck_after``
+    seconds: kube-scheduler retries such a pod as soon as a node or pod changes (within
+    its back-off, at most 10 s), so one still unschedulable after that will not run."""
+    core = client.CoreV1Api(api)
+    seen: dict = {}
+
+    def running():
+        seen["pod"] = None
+        pod = seen["pod"] = core.read_namespaced_pod(name, namespace)
+        return pod if pod.status.phase == "Running" else None
+
+    def why_stuck() -> str | None:
+        pod = seen.get("pod")
+        cond = next((c for c in (pod.status.conditions or []) if c.type == "PodScheduled"),
+                    None) if pod else None
+        if not (cond and cond.status == "False" and cond.reason == "Unschedulable"):
+            seen.pop("state", None)
+            return None
+        state = (pod.metadata.uid, cond.message)
+        if seen.get("state") != state:
+            seen["state"], seen["since"] = state, time.monotonic()
+        if time.monotonic() - seen["since"] < stuck_after:
+            return None
+        return f"pod {name} cannot be scheduled: {cond.message}"
+    return wait_for(running, timeout=timeout, what=f"pod {name} to run", give_up=why_stuck)
+
+
 def events_for(api: client.ApiClient, namespace: str, name: str) -> list[client.CoreV1Event]:
     """Events about one object, oldest first."""
     items = client.CoreV1Api(api).list_namespaced_event(

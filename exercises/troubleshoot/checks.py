@@ -5,15 +5,18 @@ the replicas the kit asked for, has rolled out completely with every pod availab
 Service sends traffic to those pods on a port their container listens on."""
 from __future__ import annotations
 
+import time
+
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from exercises.troubleshoot.lab import Lab, Workload
 from kitlib.checks import Case, Summary, run_cases
-from kitlib.kube import wait_for
+from kitlib.kube import StoppedWaiting, wait_for
 from kitlib.troubleshoot import look
 
 POINTS_PER_FAULT = 2
+STILL_FOR = 20.0       # seconds of no change, no rollout under way, after which settle() ends
 
 
 def problems(api: client.ApiClient, lab: Lab, w: Workload) -> list[str]:
@@ -75,14 +78,42 @@ def problems(api: client.ApiClient, lab: Lab, w: Workload) -> list[str]:
     return found
 
 
-def settle(api: client.ApiClient, lab: Lab, timeout: float = 90, say=print) -> None:
-    """Give repairs time to roll out: wait until every workload is healthy, or ``timeout``
-    (no failure here; the cases report what is still wrong)."""
+def rolling_out(api: client.ApiClient, lab: Lab) -> bool:
+    """Is any Deployment of the lab still moving to its spec (a change not yet seen by its
+    controller, pods of another template or too many or too few)?"""
+    apps = client.AppsV1Api(api)
+    for dep in apps.list_namespaced_deployment(lab.namespace).items:
+        st = dep.status
+        if ((st.observed_generation or 0) < dep.metadata.generation
+                or (st.updated_replicas or 0) != dep.spec.replicas
+                or (st.replicas or 0) != dep.spec.replicas):
+            return True
+    return False
+
+
+def settle(api: client.ApiClient, lab: Lab, timeout: float = 90, say=print,
+           still_for: float = STILL_FOR) -> None:
+    """Give repairs time to roll out: wait until every workload is healthy, or ``timeout``,
+    or until nothing has changed for ``still_for`` seconds with no rollout under way (what
+    is still broken then stays broken). No failure here; the cases report what is wrong."""
     say("waiting for the workloads to settle …")
+    seen: dict = {}
+
+    def healthy() -> bool:
+        seen["now"] = [problems(api, lab, w) for w in lab.workloads]
+        return not any(seen["now"])
+
+    def nothing_moves() -> str | None:
+        if seen.get("now") != seen.get("before"):
+            seen["before"], seen["since"] = seen.get("now"), time.monotonic()
+            return None
+        if time.monotonic() - seen["since"] < still_for or rolling_out(api, lab):
+            return None
+        return f"unchanged for {still_for:.0f}s"
     try:
-        wait_for(lambda: not any(problems(api, lab, w) for w in lab.workloads),
-                 timeout=timeout, interval=2, what="every workload healthy")
-    except TimeoutError:
+        wait_for(healthy, timeout=timeout, interval=2, what="every workload healthy",
+                 give_up=nothing_moves)
+    except (TimeoutError, StoppedWaiting):
         pass
 
 

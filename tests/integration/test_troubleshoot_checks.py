@@ -1,6 +1,8 @@
 """Chapter 07's lab checks, tested both ways against the real cluster: the reference repair
 (the chapter's solution cell) earns every point; deleting and re-creating, scaling to 0,
 repairing only some faults, or changing the healthy workload do not."""
+import time
+
 import pytest
 from kubernetes import client
 
@@ -57,6 +59,14 @@ def test_the_lab_starts_broken_and_the_feedback_says_what_not_how(api, lab):
     for hint in ("nodeSelector", "affinity", "requests", "image", "command", "targetPort", "selector"):
         assert hint not in text, hint
     assert hidden_checks(api, lab).all_passed          # the healthy one is healthy
+
+
+def test_a_lab_left_broken_settles_once_nothing_changes_not_after_the_timeout(api, lab):
+    started = time.monotonic()
+    checks.settle(api, lab, timeout=600, say=lambda line: None, still_for=5)
+    assert time.monotonic() - started < 120
+    assert not checks.rolling_out(api, lab)
+    assert all(checks.problems(api, lab, w) for w in lab.broken)
 
 
 def test_the_reference_repair_earns_every_point(api, lab):

@@ -1,6 +1,9 @@
 """Chapter 4's troubleshooting task, checked both ways against the real cluster: the
 reference repair and one written differently pass; doing nothing, changing the workload,
 or labelling a node instead of repairing the pod do not."""
+import threading
+import time
+
 import pytest
 from kubernetes import client
 
@@ -8,7 +11,7 @@ from exercises.solutions import solution
 from exercises.solutions import test_cell as cell_source
 from kitlib import kube
 from kitlib.checks.namespace import NAMESPACE_ENV
-from kitlib.kube import delete_namespace, new_namespace
+from kitlib.kube import StoppedWaiting, delete_namespace, new_namespace
 from kitlib.learner import experiments
 
 pytestmark = pytest.mark.cluster
@@ -69,8 +72,25 @@ def test_a_repair_written_differently_passes(api, broken):
     assert check(broken) == (True, True)
 
 
-def test_doing_nothing_fails(api, broken):
+def test_doing_nothing_fails_with_the_schedulers_reason_without_waiting_out_the_minute(api, broken):
+    started = time.monotonic()
     assert check(broken) == (False, False)
+    assert time.monotonic() - started < 50      # the pod stays unschedulable: no 60 s wait
+    with pytest.raises(StoppedWaiting, match="pod web cannot be scheduled: 0/3 nodes are available"):
+        kube.wait_for_running(api, broken, "web", timeout=60, stuck_after=2)
+
+
+def test_a_pod_that_becomes_schedulable_while_waited_for_is_waited_for(api, broken):
+    core = client.CoreV1Api(api)
+    node = next(n.metadata.name for n in core.list_node().items
+                if "node-role.kubernetes.io/control-plane" not in (n.metadata.labels or {}))
+    later = threading.Timer(5, core.patch_node, (node, {"metadata": {"labels": {"disktype": "ssd"}}}))
+    later.start()
+    try:
+        assert kube.wait_for_running(api, broken, "web", timeout=60).spec.node_name == node
+    finally:
+        later.join()
+        core.patch_node(node, {"metadata": {"labels": {"disktype": None}}})
 
 
 def test_changing_the_workload_fails(api, broken):
