@@ -3,11 +3,15 @@ several worker counts, and where one submission's time goes (sandbox, its own cl
 kernels, the learner's cells, the checks).
 
     .venv/bin/python benchmarks/grading.py [--count 60] [--jobs 1 2 4] [--chapters 01 02]
-                                           [--on NAME]
+                                           [--on NAME] [--source my-exercise.ipynb ...]
 
 With ``--on NAME`` (a kind cluster the kit started) the same class is also graded as
 Kubernetes Jobs (`kit grade --on`), in the same run: the image build and load timed apart
 from the grading, and the points compared with the local runs'.
+
+With ``--source`` the class is built from notebooks of your own (nbgrader's format) instead
+of the chapters: every chapter of the course talks to the cluster, so this is how a
+pure-Python exercise, graded without a cluster, is measured.
 
 The class cycles through the graded chapters (or those given) and three kinds of
 submission: solved with the reference solutions, handed back untouched, and half done
@@ -82,6 +86,18 @@ def run_as_jobs(submitted: Path, sources: list[Path], out: Path, cluster: str) -
             "points": sorted((r.student, r.notebook, r.points) for r in graded)}
 
 
+PARTS = ("sandbox", "cluster", "kernels", "learner", "checks", "cleanup")
+
+
+def mean_parts(graded: list) -> dict:
+    """Mean seconds per submission of each part, and of all of them together."""
+    timed = [r.timings for r in graded if r.timings]
+    parts = {key: round(statistics.mean(t.get(key, 0.0) for t in timed), 2) if timed else None
+             for key in PARTS}
+    parts["total"] = round(sum(v for v in parts.values() if v), 2) if timed else None
+    return parts
+
+
 def run(sources: list[Path], count: int, jobs_list: list[int], on: str | None = None,
         kinds: list[str] | None = None) -> dict:
     from kitlib.grading.autograde import Options
@@ -95,14 +111,17 @@ def run(sources: list[Path], count: int, jobs_list: list[int], on: str | None = 
             graded = grade_all([tmp / "submitted"], sources, tmp / f"out-{jobs}", jobs=jobs,
                                options=Options(), report=lambda s: None)
             seconds = time.monotonic() - began
-            parts = {}
-            for key in ("sandbox", "cluster", "kernels", "learner", "checks", "cleanup"):
-                values = [r.timings.get(key, 0.0) for r in graded if r.timings]
-                parts[key] = round(statistics.mean(values), 2) if values else None
+            parts = mean_parts(graded)
+            by_chapter = {name: mean_parts([r for r in graded if r.notebook == name])
+                          for name in sorted({r.notebook for r in graded})}
+            by_kind = {kind: mean_parts([r for r in graded if r.student.endswith("-" + kind)])
+                       for kind in ("solved", "untouched", "half")}
             runs.append({"jobs": jobs, "submissions": len(graded), "seconds": round(seconds, 1),
                          "submissions_per_minute": round(60 * len(graded) / seconds, 2),
                          "not_graded": sum(1 for r in graded if r.error),
                          "mean_seconds_per_submission": parts,
+                         "mean_seconds_per_submission_by_chapter": by_chapter,
+                         "mean_seconds_per_submission_by_kind": by_kind,
                          "points": sorted((r.student, r.notebook, r.points) for r in graded)})
             print(f"jobs={jobs}: {len(graded)} submissions in {seconds:.0f}s = "
                   f"{60 * len(graded) / seconds:.1f}/min; per submission {parts}", flush=True)
@@ -114,7 +133,8 @@ def run(sources: list[Path], count: int, jobs_list: list[int], on: str | None = 
                      if first.get((student, notebook)) != points})
     for r in runs:
         del r["points"]
-    return {"runs": runs, "same_points_at_every_parallelism": not differ, "points_that_differ": differ}
+    same = not differ if len(runs) > 1 else None          # one run: nothing to compare
+    return {"runs": runs, "same_points_at_every_parallelism": same, "points_that_differ": differ}
 
 
 def main() -> int:
@@ -123,21 +143,26 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--chapters", nargs="*", default=[],
                         help="chapter numbers to build the class from (default: every graded one)")
+    parser.add_argument("--source", type=Path, nargs="*", default=[],
+                        help="instructor notebooks of your own to build the class from, instead "
+                             "of the chapters (results: grading-<first source's name>.json)")
     parser.add_argument("--kinds", nargs="*", choices=["solved", "untouched", "half"], default=[],
                         help="only these kinds of submission (default: all three, in turn)")
     parser.add_argument("--on", metavar="NAME", default=None,
                         help="also grade the class as Kubernetes Jobs on the kit's kind cluster NAME")
     args = parser.parse_args()
     os.environ.setdefault("KIT_NO_PULL", "1")
-    sources = graded_chapters(args.chapters)
+    sources = [p.resolve() for p in args.source] or graded_chapters(args.chapters)
     measured = run(sources, args.count, args.jobs, args.on, args.kinds)
-    result = {"benchmark": "grading throughput, a class of the real chapters",
+    result = {"benchmark": "grading throughput, a class of " + (
+                  "an instructor's own notebooks" if args.source else "the real chapters"),
               "chapters": [s.name for s in sources], "cpus": os.cpu_count(),
               "python": platform.python_version(), "submissions": args.count, **measured,
               "goal": GOAL,
               "notes": "each submission: a worker process, a sandboxed learner kernel, a checker "
                        "kernel, and a throwaway Docker-free cluster when the chapter uses one"}
-    suffix = ("-" + "-".join(args.chapters) if args.chapters else "") + ("-jobs" if args.on else "")
+    named = [sources[0].stem] if args.source else args.chapters
+    suffix = ("-" + "-".join(named) if named else "") + ("-jobs" if args.on else "")
     out = ROOT / "benchmarks" / "results" / f"grading{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
