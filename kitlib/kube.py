@@ -10,6 +10,7 @@ Chapters, exercises and tests share these instead of repeating boilerplate:
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import uuid
 from pathlib import Path
@@ -180,6 +181,29 @@ def wait_for_running(api: client.ApiClient, namespace: str, name: str, timeout: 
             return None
         return f"pod {name} cannot be scheduled: {cond.message}"
     return wait_for(running, timeout=timeout, what=f"pod {name} to run", give_up=why_stuck)
+
+
+def requests_served(api: client.ApiClient, resource: str, verbs: tuple[str, ...],
+                    group: str = "") -> float | None:
+    """How many requests with one of ``verbs`` (e.g. "PUT", "PATCH") on ``resource`` of API
+    ``group`` the API server has answered since it started, from anyone, subresources
+    included: its ``apiserver_request_total`` metric. Unlike a watch it also sees writes
+    that changed nothing. None when /metrics cannot be read (it takes an admin's rights)."""
+    from kitlib.client import ApiError, Rest
+    try:
+        text = Rest(api).call("GET", "/metrics")
+    except (ApiError, ApiException):
+        return None
+    total = 0.0
+    for line in str(text).splitlines():
+        if not line.startswith("apiserver_request_total{"):
+            continue
+        labels, _, value = line.rpartition(" ")
+        found = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        if (found.get("resource") == resource and found.get("group") == group
+                and found.get("verb") in verbs):
+            total += float(value)
+    return total
 
 
 def events_for(api: client.ApiClient, namespace: str, name: str) -> list[client.CoreV1Event]:

@@ -42,6 +42,7 @@ from kitlib.checks import Case, CaseResult, Summary
 from kitlib.checks.cases import _publish, run_case
 from kitlib.controller import GROUP, PLURAL, VERSION, controller_of, install_crd, is_active, is_ready
 from kitlib.controller.crd import wait_for_garbage_collector
+from kitlib.kube import requests_served
 
 if TYPE_CHECKING:
     from kitlib.controller.counting import Write
@@ -235,6 +236,7 @@ def check_zero_writes(api, reconcile):
         h.status_is("web", 3)
         h.ctrl.wait_idle(timeout=10, settle=0.5)
         mark = h.ctrl.api.writes
+        served = podset_updates(h.api)
         # Events that change nothing the controller cares about, and resyncs.
         h.custom.patch_namespaced_custom_object(GROUP, VERSION, h.namespace, PLURAL, "web",
                                                 {"metadata": {"annotations": {"touched": "yes"}}})
@@ -249,6 +251,16 @@ def check_zero_writes(api, reconcile):
         extra = h.writes(mark)
         assert not extra, (f"{len(extra)} API writes although nothing changed ({describe_writes(extra)}): "
                            "compare with what exists and write only what differs")
+        if served is not None:        # writes that changed nothing show in no watch
+            unseen = podset_updates(h.api) - served - 1          # 1: the annotation above
+            assert unseen <= 0, (f"{unseen:.0f} PodSet updates not made through ctx although nothing "
+                                 "changed (a client of your own?): compare with what exists and "
+                                 "write only what differs")
+
+
+def podset_updates(api) -> float | None:
+    """Updates of PodSets (status included) the API server has answered, from anyone."""
+    return requests_served(api, PLURAL, ("PUT", "PATCH", "APPLY"), group=GROUP)
 
 
 def check_conflicts(api, reconcile):
