@@ -33,8 +33,8 @@ DEFAULT_DIR = Path("/srv/kit-workshop")
 INSTRUCTOR = "instructor"              # the hub login that sees the room's page, and no server
 LEARNER_LIMITS = Limits(memory_mb=2048, processes=2048, cpus=1.0)   # a cluster and Jupyter
 # Learners' clusters `up` starts at once: two per core (on 2 cores a room of 10 came up in
-# 46-50 / 42 / 39 / 42 s with 2 / 3 / 4 / 6 at once, benchmarks/README.md); at most 8, as
-# more at once were never measured.
+# 82 / 47 / 50 / 41 / 49 s with 1 / 2 / 3 / 4 / 6 at once: benchmarks/workshop_up.py); at
+# most 8, as more at once were never measured.
 DEFAULT_PARALLEL = min(8, 2 * (os.cpu_count() or 1))
 _ROUNDS = 200_000
 
