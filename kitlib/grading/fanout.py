@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from kitlib.cluster import tools
+from kitlib.cluster import image_target
 from kitlib.cluster.base import ClusterError, Report
+from kitlib.cluster.image_target import Target, image_trouble
 from kitlib.grading import image as grader_image
 from kitlib.grading import nbmeta as m
 from kitlib.grading.autograde import Options
@@ -38,7 +37,6 @@ from kitlib.grading.in_pod import unpack
 from kitlib.grading.report import GRADER_TROUBLE, SubmissionReport
 
 LABEL = "kitlib/grading-run"
-IMAGE_ERRORS = ("ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName")
 STUCK_AFTER = 60                    # seconds with nothing running and a pod unschedulable
 CONFIGMAP_LIMIT = 900_000           # bytes; the API server refuses objects over 1 MiB
 
@@ -60,72 +58,12 @@ def _without_outputs(path: Path) -> bytes:
     return nbformat.writes(nb).encode()
 
 
-@dataclass
-class Target:
-    image: str
-    pull: str                        # imagePullPolicy
-    node: str | None = None          # kind: the one node the image was loaded onto
-
-
 def target(name: str, image: str | None, report: Report) -> Target:
     """Where and with what the Jobs run on the kit's cluster ``name``: on kind the grader
     image is built here and loaded onto one worker; elsewhere ``image`` must name one the
     nodes can pull."""
-    from kitlib.cluster import ClusterDir
-    record = ClusterDir(name).read()
-    if record is None:
-        raise ClusterError(f"no cluster {name!r} recorded; start it with `kit up --name {name}`")
-    if record.provider == "kwok":
-        raise ClusterError(f"{name!r} is a Docker-free cluster: its nodes are simulated and run "
-                           "no pods. Grade on kind (`kit up --provider kind`) or an existing "
-                           "cluster, or without --on")
-    if record.provider != "kind":
-        if not image:
-            raise ClusterError(f"{name!r} is not a cluster the kit can load images into: build "
-                               "the grader image where Docker runs (`python -m "
-                               "kitlib.grading.image`), push it where the nodes pull from and "
-                               "give it with --image")
-        return Target(image, "IfNotPresent")
-    if record.details.get("docker_host"):
-        os.environ["DOCKER_HOST"] = record.details["docker_host"]
-    tag = image or grader_image.build(report)
-    # kind's nodes are containers on this one machine: a second node adds no cores, only
-    # another copy of a 1 GB image to load. One worker takes every grading pod.
-    node = _schedulable_nodes(name)[0]
-    _forget_older(node, tag)
-    report(f"loading {tag} onto {node} (kind cluster {name!r}; a minute or two the first time)")
-    kind = tools.ensure(["kind"], report=report)["kind"]
-    proc = subprocess.run([str(kind), "load", "docker-image", tag, "--name", name, "--nodes", node],
-                          capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        raise ClusterError(f"kind load docker-image {tag} failed: {proc.stderr.strip()[-500:]}")
-    return Target(tag, "Never", node)
-
-
-def _forget_older(node: str, keep: str) -> None:
-    """Earlier grader images on a kind node (one per change of the kit) fill its disk."""
-    listing = subprocess.run(["docker", "exec", node, "crictl", "images", "-o", "json"],
-                             capture_output=True, text=True, timeout=120)
-    if listing.returncode != 0:
-        return
-    for img in json.loads(listing.stdout).get("images", []):
-        for ref in img.get("repoTags") or []:
-            if ref.split("/", 1)[-1].startswith(grader_image.REPO + ":") and not ref.endswith(keep):
-                subprocess.run(["docker", "exec", node, "crictl", "rmi", ref],
-                               capture_output=True, timeout=120)
-
-
-def _schedulable_nodes(cluster: str) -> list[str]:
-    """Nodes grading pods can land on (not tainted NoSchedule, like a control plane)."""
-    from kubernetes import client
-
-    from kitlib.kube import api_client, kubeconfig_path
-    nodes = client.CoreV1Api(api_client(kubeconfig_path(cluster))).list_node().items
-    found = sorted(n.metadata.name for n in nodes
-                   if not any(t.effect == "NoSchedule" for t in n.spec.taints or []))
-    if not found:
-        raise ClusterError(f"cluster {cluster!r} has no node that takes ordinary pods")
-    return found
+    return image_target.target(name, image, grader_image.build, grader_image.REPO,
+                               "`python -m kitlib.grading.image`", report)
 
 
 def _job(index: int, sub: Submission, where: Target, nonce: str, opts: Options,
@@ -209,16 +147,6 @@ class _Run:
         except TimeoutError:
             report(f"namespace {self.namespace} is still being deleted; check with "
                    f"`kubectl get ns {self.namespace}`")
-
-
-def _image_trouble(pods: list) -> str | None:
-    """Why a grading pod cannot get its image, if one cannot."""
-    for pod in pods:
-        for status in pod.status.container_statuses or []:
-            waiting = status.state.waiting
-            if waiting and waiting.reason in IMAGE_ERRORS:
-                return f"{waiting.reason}: {waiting.message or ''}".strip()
-    return None
 
 
 def _stuck(pods: list) -> str | None:
@@ -308,7 +236,7 @@ def grade_as_jobs(paths: list[Path], sources: list[Path], out: Path, cluster: st
         stuck_since = None
         while pending:
             pods = run.pods()
-            trouble = _image_trouble(pods)
+            trouble = image_trouble(pods)
             if trouble:
                 raise ClusterError(f"the cluster's nodes cannot start the grader image {where.image} "
                                    f"({trouble}); load or push it and try again")
