@@ -1,6 +1,6 @@
 """Folders of wheels for kitlib's Python dependencies, made with ``pip download`` and cached
 (keyed by what was asked), so Python packages can be installed where no index answers:
-the grader image (``grading/image.py``) and a workshop bundle (``workshop/bundle.py``)."""
+the kit's images (``cluster/kit_image.py``) and a workshop bundle (``workshop/bundle.py``)."""
 from __future__ import annotations
 
 import re

@@ -63,10 +63,11 @@ def _env_line(env: dict[str, str]) -> str:
 
 def base(repo: str, packages: list[str], wheels: Path, env: dict[str, str], description: str,
          folders: dict[str, Path] | None = None, entrypoint: list[str] | None = None,
-         report: Report = print) -> str:
+         user: tuple[str, int] | None = None, report: Report = print) -> str:
     """``repo:<key>``, built unless present: Debian with ``packages``, ``/opt/venv`` from
     ``wheels``, the cluster tools, each of ``folders`` (path in the image -> folder here)
-    copied in, ``env`` set. Older tags of ``repo`` are removed."""
+    copied in, ``env`` set; ``user`` (name, uid) a login with a home in /home, for pods
+    that run as that uid. Older tags of ``repo`` are removed."""
     from kitlib.cluster.nodeimage import debian
     from kitlib.cluster.versions import load as load_versions
     suite = load_versions().node_image["debian"]
@@ -84,7 +85,9 @@ def base(repo: str, packages: list[str], wheels: Path, env: dict[str, str], desc
         "&& printf '#!/opt/venv/bin/python\\nimport sys\\nfrom kitlib.cli import main\\n"
         "sys.exit(main())\\n' > /opt/venv/bin/kit && chmod 755 /opt/venv/bin/kit\n"
         "FROM scratch\nADD rootfs.tar /\n"
-        "COPY --from=venv /opt/venv /opt/venv\n"
+        + (f"RUN useradd --uid {user[1]} --user-group --create-home --shell /bin/bash {user[0]}\n"
+           if user else "")
+        + "COPY --from=venv /opt/venv /opt/venv\n"
         f"COPY tools/ {IN_IMAGE_CACHE}/tools/\n"
         + "".join(f"COPY folder-{i}/ {where}/\n" for i, where in enumerate(folders))
         + _env_line(env)

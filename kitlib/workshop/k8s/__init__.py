@@ -1,0 +1,1 @@
+"""A workshop room on an existing Kubernetes cluster: JupyterHub with KubeSpawner, a learner a pod."""
