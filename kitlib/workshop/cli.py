@@ -14,9 +14,20 @@ def _room_dir(args) -> Path:
     return Path(args.dir).resolve()
 
 
+def _kube_room(args):
+    """The room in --dir when it runs on a Kubernetes cluster (``up --on``), else None."""
+    from kitlib.workshop.k8s.room import KubeRoom
+    return KubeRoom.load(_room_dir(args))
+
+
 def cmd_up(args) -> int:
     from kitlib.workshop import lifecycle
     names = roster(args.roster, args.learners)
+    if args.on:
+        from kitlib.workshop.k8s import room
+        room.up(_room_dir(args), names, args.on, image=args.image, memory_mb=args.memory,
+                cpus=args.cpus, storage_class=args.storage_class, service_type=args.service_type)
+        return 0
     limits = Limits(memory_mb=args.memory, processes=LEARNER_LIMITS.processes, cpus=args.cpus)
     lifecycle.up(_room_dir(args), names, hub_ip=args.ip, hub_port=args.port, limits=limits,
                  parallel=args.parallel)
@@ -25,7 +36,12 @@ def cmd_up(args) -> int:
 
 def cmd_status(args) -> int:
     from kitlib.workshop import status
-    statuses = status.room_status(Room.load(_room_dir(args)))
+    kube_room = _kube_room(args)
+    if kube_room is not None:
+        from kitlib.workshop.k8s import room
+        statuses = [status.LearnerStatus(**row) for row in room.status(kube_room)]
+    else:
+        statuses = status.room_status(Room.load(_room_dir(args)))
     print(json.dumps(status.as_json(statuses), indent=1) if args.json else status.table(statuses))
     if args.plot:
         status.plot(statuses).savefig(args.plot, dpi=120)
@@ -58,8 +74,25 @@ def cmd_return(args) -> int:
     return 0
 
 
+def cmd_forward(args) -> int:
+    import os
+
+    from kitlib.errors import UsageError
+    from kitlib.workshop.k8s.room import forward_command
+    kube_room = _kube_room(args)
+    if kube_room is None:
+        raise UsageError(f"no room on a cluster in {args.dir} (made by `kit workshop up --on NAME`)")
+    command = forward_command(kube_room, args.port)
+    print(f"JupyterHub of the room: http://127.0.0.1:{args.port}/ (Ctrl-C stops the forward)", flush=True)
+    os.execv(command[0], command)
+
+
 def cmd_down(args) -> int:
     from kitlib.workshop import lifecycle
+    if _kube_room(args) is not None:
+        from kitlib.workshop.k8s import room
+        room.down(_room_dir(args))
+        return 0
     lifecycle.down(_room_dir(args), purge=args.purge)
     return 0
 
@@ -102,6 +135,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="CPU cores' worth per learner")
     p.add_argument("--parallel", type=positive(int), default=DEFAULT_PARALLEL, metavar="N",
                    help=f"learners' clusters started at once (default here: {DEFAULT_PARALLEL})")
+    on = p.add_argument_group("the room on a Kubernetes cluster (JupyterHub and every "
+                              "learner's server as pods; no root needed)")
+    on.add_argument("--on", metavar="NAME", help="the kit's cluster NAME (kind, or `kit up "
+                    "--provider existing --name NAME`)")
+    on.add_argument("--image", metavar="REF", help="the course image where the nodes pull from "
+                    "(not kind: build it with `python -m kitlib.workshop.k8s.image` and push it)")
+    on.add_argument("--storage-class", default="", metavar="CLASS",
+                    help="learners' home claims (default: the cluster's default class)")
+    on.add_argument("--service-type", default="ClusterIP",
+                    choices=["ClusterIP", "NodePort", "LoadBalancer"], help="the hub's Service")
 
     p = verb("status", "every learner: cluster, server, memory, progress", cmd_status)
     p.add_argument("--json", action="store_true")
@@ -119,6 +162,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="grade as Kubernetes Jobs on the kit's cluster NAME (see `kit grade --on`)")
 
     verb("return", "put each learner's feedback into their workspace", cmd_return)
+
+    p = verb("forward", "a room on a cluster: open its hub on this machine's loopback "
+             "(kubectl port-forward)", cmd_forward)
+    p.add_argument("--port", type=positive(int), default=8000)
 
     p = verbs.add_parser("bundle", help="everything a room needs in one folder, for a day "
                          "without internet (wheels, tools, images)")

@@ -4,7 +4,6 @@ restarts whatever is not running (several learners' clusters at once, ``parallel
 that fails stops no other); ``down`` removes what the room made and nothing else."""
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import time
@@ -22,6 +21,7 @@ from kitlib.workshop.room import (
     ROOM_FILE,
     Learner,
     Room,
+    append_credentials,
     hash_password,
     new_password,
 )
@@ -113,17 +113,9 @@ def _start_clusters(room: Room, prepared: dict[str, tuple[int, float]], parallel
 
 
 def _write_credentials(room: Room, rows: list[tuple[str, str]], url: str = "") -> None:
-    if not rows:
-        return
-    path = room.path / CREDENTIALS
-    new = not path.exists()
-    with open(path, "a", newline="") as out:
-        os.chmod(path, 0o600)
-        writer = csv.writer(out)
-        if new:
-            writer.writerow(["login", "password", "url"])
-        for name, password in rows:
-            writer.writerow([name, password, url or room.url])
+    if rows:
+        append_credentials(room.path / CREDENTIALS, [(name, password, url or room.url)
+                                                     for name, password in rows])
 
 
 def reset(directory: Path, name: str, report=print) -> Learner:

@@ -161,6 +161,19 @@ class Room:
                           learners=[Learner(**entry) for entry in data["learners"]]))
 
 
+def append_credentials(path: Path, rows: list[tuple[str, str, str]]) -> None:
+    """Logins for the instructor to hand out — login, password, where to log in — added to
+    ``path``, readable by its owner alone."""
+    import csv
+    new = not path.exists()
+    with open(path, "a", newline="") as out:
+        os.chmod(path, 0o600)
+        writer = csv.writer(out)
+        if new:
+            writer.writerow(["login", "password", "url"])
+        writer.writerows(rows)
+
+
 def roster(path: str | None, count: int | None) -> list[str]:
     """Learner names from a roster file (one per line, or a CSV's first column; '#' starts
     a comment) or ``count`` numbered names."""

@@ -1,0 +1,210 @@
+"""`kit workshop up --on NAME`: the room on an existing Kubernetes cluster — JupyterHub and
+every learner's server as pods, each learner's own Docker-free control plane inside their
+pod — on the kind cluster the session booted (the kind pass of `./course test`).
+
+A room of two, reached as a learner would: through the hub (on this machine's loopback, by
+`kit workshop forward`), logging in with the handed-out passwords. Each learner's server
+runs chapter 0 against their own cluster; neither can get into the other's server or
+cluster; the pods run with no privileges and no token for the cluster underneath; a
+learner's notebooks outlive their server; `down` leaves nothing."""
+import csv
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from kubernetes import client
+
+from kitlib.cluster.ports import loopback_ports
+from kitlib.workshop.k8s import room as k8s_room
+
+pytestmark = [pytest.mark.cluster, pytest.mark.skipif(
+    os.environ.get("KIT_PROVIDER") != "kind", reason="pods on real nodes: runs in the kind pass of `./course test`")]
+
+LEARNERS = ["ada", "bob"]
+START_TIMEOUT = 420
+
+
+class Browser:
+    """A learner's browser: a session with the hub's cookies, everything on loopback."""
+
+    def __init__(self, base: str):
+        self.base, self.http = base, requests.Session()
+
+    def login(self, name: str, password: str) -> requests.Response:
+        self.http.get(self.base + "hub/login", timeout=30)
+        return self.http.post(self.base + "hub/login", timeout=60, data={
+            "username": name, "password": password, "_xsrf": self.http.cookies.get("_xsrf", "")})
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(self.base + path, timeout=60)
+
+    def stop_server(self, name: str) -> requests.Response:
+        return self.http.delete(f"{self.base}hub/api/users/{name}/server", timeout=120,
+                                headers={"X-XSRFToken": self.hub_xsrf()})
+
+    def hub_xsrf(self) -> str:
+        """The hub's XSRF cookie (each server the browser opened sets one of its own)."""
+        return next(c.value for c in self.http.cookies if c.name == "_xsrf" and c.path.startswith("/hub"))
+
+
+def _server_up(browser: Browser, name: str) -> requests.Response:
+    """Ask the hub for the learner's server and wait until it answers through the proxy."""
+    browser.get("hub/spawn")                       # starts it (and shows the pending page)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        # The page logs the browser into the server (JupyterHub's OAuth), as a click would.
+        page = browser.get(f"user/{name}/lab")
+        if page.status_code == 200 and page.url.endswith(f"/user/{name}/lab"):
+            return browser.get(f"user/{name}/api/status")
+        time.sleep(3)
+    raise AssertionError(f"{name}'s server did not answer within {START_TIMEOUT}s: {page.status_code} {page.url}")
+
+
+@pytest.fixture(scope="module")
+def room(tmp_path_factory, api):
+    directory = tmp_path_factory.mktemp("k8s-room") / "room"
+    lines: list[str] = []
+    made = k8s_room.up(directory, LEARNERS, "kit", memory_mb=1536, cpus=1.0, report=lines.append)
+    [port] = loopback_ports(1)
+    forward = subprocess.Popen(k8s_room.forward_command(made, port), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(base + "hub/health", timeout=5).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline and forward.poll() is None, forward.stderr.read()
+            time.sleep(1)
+        passwords = {row["login"]: row["password"] for row in csv.DictReader((directory / "credentials.csv").open())}
+        browsers = {}
+        for name in LEARNERS:
+            browsers[name] = Browser(base)
+            assert browsers[name].login(name, passwords[name]).ok
+            _server_up(browsers[name], name)
+        yield made, browsers, passwords, lines
+    finally:
+        forward.terminate()
+        forward.wait(10)
+        k8s_room.down(directory, report=lines.append)
+
+
+def _pod(made, name: str) -> str:
+    return k8s_room.learner_pods(made)[name].metadata.name
+
+
+def _in_pod(made, name: str, script: str) -> str:
+    return k8s_room.exec_in(made, _pod(made, name), ["python", "-c", script], timeout=300)
+
+
+def test_a_wrong_password_is_refused_and_a_learner_reaches_only_their_own_server(room):
+    made, browsers, passwords, _ = room
+    stranger = Browser(browsers["ada"].base)
+    stranger.login("ada", passwords["bob"])
+    assert "/hub/login?" in stranger.get("user/ada/lab").url
+    assert browsers["ada"].get("user/ada/api/status").json()["kernels"] >= 0
+    assert browsers["bob"].get("user/ada/lab").status_code == 403
+    assert browsers["bob"].get("user/ada/api/status").status_code == 403
+
+
+def test_each_learner_runs_chapter_0_on_a_cluster_of_their_own(room):
+    made, *_ = room
+    seen = {}
+    for name in LEARNERS:
+        out = _in_pod(made, name, (
+            "import subprocess, json\n"
+            "from kitlib.kube import api_client, kubeconfig_path\n"
+            "from kubernetes import client\n"
+            "api = api_client(kubeconfig_path())\n"
+            "nodes = [n.metadata.name for n in client.CoreV1Api(api).list_node().items]\n"
+            "uid = client.CoreV1Api(api).read_namespace('kube-system').metadata.uid\n"
+            # The chapter with its exercise solved (the sources); the learner's own copy
+            # stops at the check of the exercise they have not written yet.
+            "run = subprocess.run(['jupyter', 'execute', '--output', '/tmp/ch00-run',"
+            " '/srv/kit/chapters/00-setup.ipynb'], cwd='/tmp', capture_output=True, text=True)\n"
+            "print(json.dumps({'host': api.configuration.host, 'nodes': nodes, 'uid': uid,"
+            " 'rc': run.returncode, 'err': run.stderr[-2000:]}))\n"))
+        seen[name] = json.loads(out.strip().splitlines()[-1])
+        assert seen[name]["rc"] == 0, seen[name]["err"]
+        assert re.match(r"https://127\.0\.0\.1:\d+$", seen[name]["host"]), seen[name]
+        assert seen[name]["nodes"], seen[name]
+    assert seen["ada"]["uid"] != seen["bob"]["uid"]      # two clusters, not one shared
+
+
+def test_one_learners_pod_cannot_reach_anothers_cluster_or_the_cluster_underneath(room):
+    made, *_ = room
+    bob = k8s_room.learner_pods(made)["bob"]
+    port = _in_pod(made, "bob", "from kitlib.kube import api_client, kubeconfig_path\n"
+                   "print(api_client(kubeconfig_path()).configuration.host.rsplit(':', 1)[1])").strip()
+    out = _in_pod(made, "ada", (
+        "import os, socket\n"
+        f"try:\n    socket.create_connection(({bob.status.pod_ip!r}, {port}), timeout=5)\n"
+        "    print('CONNECTED')\nexcept OSError as exc:\n    print('REFUSED', type(exc).__name__)\n"
+        "print('UID', os.getuid(), 'TOKEN', os.path.exists('/var/run/secrets/kubernetes.io/serviceaccount/token'))\n"))
+    assert "REFUSED" in out and "CONNECTED" not in out, out
+    assert "UID 1000 TOKEN False" in out, out
+    spec = bob.spec.containers[0].security_context
+    assert spec.allow_privilege_escalation is False and not spec.privileged
+    assert spec.capabilities.drop == ["ALL"]
+
+
+def test_status_shows_every_learner_with_a_ready_cluster(room):
+    made, *_ = room
+    rows = {row["learner"]: row for row in k8s_room.status(made)}
+    assert set(rows) == set(LEARNERS)
+    for row in rows.values():
+        assert row["healthy"] and row["cluster"] == "ready" and row["jupyter"] == "running", row
+        assert row["memory_mb"] and row["memory_mb"] > 100, row
+
+
+def test_a_learners_notebooks_and_cluster_outlive_their_server(room):
+    made, browsers, *_ = room
+    _in_pod(made, "ada", "import pathlib; pathlib.Path('/home/kit/workspace/mine.txt').write_text('kept')")
+    _in_pod(made, "ada", "from kitlib.kube import api_client, kubeconfig_path\nfrom kubernetes import client\n"
+            "client.CoreV1Api(api_client(kubeconfig_path())).create_namespace({'metadata': {'name': 'kept'}})")
+    stopped = browsers["ada"].stop_server("ada")            # "Stop My Server" in the hub
+    assert stopped.status_code in (202, 204), stopped.text
+    deadline = time.monotonic() + 120
+    while "ada" in k8s_room.learner_pods(made) and time.monotonic() < deadline:
+        time.sleep(2)
+    _server_up(browsers["ada"], "ada")
+    out = _in_pod(made, "ada", "import pathlib\nfrom kitlib.kube import api_client, kubeconfig_path\n"
+                  "from kubernetes import client\n"
+                  "print(pathlib.Path('/home/kit/workspace/mine.txt').read_text(),"
+                  " client.CoreV1Api(api_client(kubeconfig_path())).read_namespace('kept').metadata.name)")
+    assert out.split() == ["kept", "kept"], out
+
+
+def test_down_leaves_nothing(tmp_path, api):
+    """Run last in the module's order: the room fixture's teardown has not run yet, so this
+    checks a room of its own, made and removed here (one learner, no server started)."""
+    directory = tmp_path / "room"
+    made = k8s_room.up(directory, ["cy"], "kit", report=lambda s: None)
+    k8s_room.down(directory, report=lambda s: None)
+    core = client.CoreV1Api(api)
+    assert made.namespace not in [n.metadata.name for n in core.list_namespace().items]
+    assert not (directory / "kube-room.json").exists() and not (directory / "credentials.csv").exists()
+    assert not [pv.metadata.name for pv in core.list_persistent_volume().items
+                if (pv.spec.claim_ref and pv.spec.claim_ref.namespace == made.namespace)]
+
+
+def test_a_namespace_the_kit_did_not_make_is_left_alone(tmp_path, api):
+    directory = tmp_path / "room"
+    name = k8s_room._namespace_for(directory)
+    core = client.CoreV1Api(api)
+    core.create_namespace({"metadata": {"name": name}})
+    try:
+        with pytest.raises(Exception, match="not a room the kit made"):
+            k8s_room.up(directory, ["cy"], "kit", report=lambda s: None)
+        assert core.read_namespace(name).status.phase == "Active"
+    finally:
+        core.delete_namespace(name)
+    Path(directory / "kube-room.json").unlink(missing_ok=True)
