@@ -57,20 +57,30 @@ def cmd_reset(args) -> int:
 
 def cmd_collect(args) -> int:
     from kitlib.workshop import grading
-    grading.collect(Room.load(_room_dir(args)), args.chapters)
+    from kitlib.workshop.k8s import room
+    kube_room = _kube_room(args)
+    if kube_room is not None:
+        room.collect(kube_room, args.chapters)
+    else:
+        grading.collect(Room.load(_room_dir(args)), args.chapters)
     return 0
 
 
 def cmd_grade(args) -> int:
     from kitlib.workshop import grading
-    grading.grade(Room.load(_room_dir(args)), jobs=args.jobs,
+    grading.grade(_kube_room(args) or Room.load(_room_dir(args)), jobs=args.jobs,
                   extra=["--on", args.on] if args.on else None)
     return 0
 
 
 def cmd_return(args) -> int:
     from kitlib.workshop import grading
-    grading.give_back(Room.load(_room_dir(args)))
+    from kitlib.workshop.k8s import room
+    kube_room = _kube_room(args)
+    if kube_room is not None:
+        room.give_back(kube_room)
+    else:
+        grading.give_back(Room.load(_room_dir(args)))
     return 0
 
 

@@ -20,49 +20,14 @@ import requests
 from kubernetes import client
 
 from kitlib.cluster.ports import loopback_ports
+from kitlib.workshop import grading
 from kitlib.workshop.k8s import room as k8s_room
+from kitlib.workshop.k8s.browser import Browser
 
 pytestmark = [pytest.mark.cluster, pytest.mark.skipif(
     os.environ.get("KIT_PROVIDER") != "kind", reason="pods on real nodes: runs in the kind pass of `./course test`")]
 
 LEARNERS = ["ada", "bob"]
-START_TIMEOUT = 420
-
-
-class Browser:
-    """A learner's browser: a session with the hub's cookies, everything on loopback."""
-
-    def __init__(self, base: str):
-        self.base, self.http = base, requests.Session()
-
-    def login(self, name: str, password: str) -> requests.Response:
-        self.http.get(self.base + "hub/login", timeout=30)
-        return self.http.post(self.base + "hub/login", timeout=60, data={
-            "username": name, "password": password, "_xsrf": self.http.cookies.get("_xsrf", "")})
-
-    def get(self, path: str) -> requests.Response:
-        return self.http.get(self.base + path, timeout=60)
-
-    def stop_server(self, name: str) -> requests.Response:
-        return self.http.delete(f"{self.base}hub/api/users/{name}/server", timeout=120,
-                                headers={"X-XSRFToken": self.hub_xsrf()})
-
-    def hub_xsrf(self) -> str:
-        """The hub's XSRF cookie (each server the browser opened sets one of its own)."""
-        return next(c.value for c in self.http.cookies if c.name == "_xsrf" and c.path.startswith("/hub"))
-
-
-def _server_up(browser: Browser, name: str) -> requests.Response:
-    """Ask the hub for the learner's server and wait until it answers through the proxy."""
-    browser.get("hub/spawn")                       # starts it (and shows the pending page)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        # The page logs the browser into the server (JupyterHub's OAuth), as a click would.
-        page = browser.get(f"user/{name}/lab")
-        if page.status_code == 200 and page.url.endswith(f"/user/{name}/lab"):
-            return browser.get(f"user/{name}/api/status")
-        time.sleep(3)
-    raise AssertionError(f"{name}'s server did not answer within {START_TIMEOUT}s: {page.status_code} {page.url}")
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +54,7 @@ def room(tmp_path_factory, api):
         for name in LEARNERS:
             browsers[name] = Browser(base)
             assert browsers[name].login(name, passwords[name]).ok
-            _server_up(browsers[name], name)
+            browsers[name].start_server(name)
         yield made, browsers, passwords, lines
     finally:
         forward.terminate()
@@ -175,12 +140,42 @@ def test_a_learners_notebooks_and_cluster_outlive_their_server(room):
     deadline = time.monotonic() + 120
     while "ada" in k8s_room.learner_pods(made) and time.monotonic() < deadline:
         time.sleep(2)
-    _server_up(browsers["ada"], "ada")
+    browsers["ada"].start_server("ada")
     out = _in_pod(made, "ada", "import pathlib\nfrom kitlib.kube import api_client, kubeconfig_path\n"
                   "from kubernetes import client\n"
                   "print(pathlib.Path('/home/kit/workspace/mine.txt').read_text(),"
                   " client.CoreV1Api(api_client(kubeconfig_path())).read_namespace('kept').metadata.name)")
     assert out.split() == ["kept", "kept"], out
+
+
+# Run in ada's pod: her chapter 0 with the instructor's answer in each solution cell.
+SOLVE_CHAPTER_0 = """
+from kitlib.grading import nbmeta as m
+import nbformat
+mine = "/home/kit/workspace/00-setup.ipynb"
+answers = m.by_grade_id(m.read("/srv/kit/chapters/00-setup.ipynb"))
+nb = m.read(mine)
+for cell in nb.cells:
+    if m.is_solution(cell):
+        cell.source = answers[m.grade_id(cell)].source
+nbformat.write(nb, mine)
+"""
+
+
+def test_the_room_is_collected_graded_and_given_its_feedback(room):
+    made, *_ = room
+    _in_pod(made, "ada", SOLVE_CHAPTER_0)
+    lines = []
+    collected = k8s_room.collect(made, ["00"], report=lines.append)
+    assert sorted(p.relative_to(collected).as_posix() for p in collected.rglob("*")
+                  if p.is_file()) == ["ada/00-setup.ipynb", "bob/00-setup.ipynb"], lines
+    grading.grade(made, jobs=2)
+    rows = {r["student"]: r for r in csv.DictReader((made.path / "graded" / "gradebook.csv").open())}
+    assert float(rows["ada"]["points"]) == float(rows["ada"]["max_points"]) > 0, rows
+    assert float(rows["bob"]["points"]) == 0, rows
+    assert k8s_room.give_back(made, report=lines.append) == 2
+    given = _in_pod(made, "bob", "import os; print(os.listdir('/home/kit/workspace/feedback'))")
+    assert "00-setup" in given, given
 
 
 def test_down_leaves_nothing(tmp_path, api):

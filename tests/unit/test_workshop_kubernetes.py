@@ -80,3 +80,12 @@ def test_up_refuses_another_cluster_for_an_existing_room(tmp_path):
 def test_down_without_a_room_says_so(tmp_path):
     with pytest.raises(KitError, match="no room on a cluster"):
         k8s_room.down(tmp_path, report=lambda s: None)
+
+
+@pytest.mark.parametrize("name, kept", [
+    ("00-setup.ipynb", True), ("06-controllers.ipynb", True),
+    ("../../etc/cron.d/x.ipynb", False), ("00-setup.ipynb/../../x", False), ("/abs/00-a.ipynb", False),
+    ("notes.txt", False), ("00-setup.py", False)])
+def test_collect_writes_only_plain_chapter_names_a_pod_sends(name, kept):
+    """A learner's pod decides what it sends; only a plain chapter notebook name is written."""
+    assert bool(k8s_room.NOTEBOOK.match(name)) is kept

@@ -50,10 +50,35 @@ def status() -> dict:
     return asdict(learner_status(me, {os.getuid()} if running else set()))
 
 
+def collect(chapters: list[str]) -> dict[str, str]:
+    """The learner's graded notebooks (those of ``chapters``, by number, or all), base64:
+    what `kit workshop collect` takes out of the pod."""
+    import base64
+
+    from kitlib.grading.release import graded_notebooks
+    workspace = Path(os.environ.get("KIT_WORKSPACE", Path(os.environ["HOME"]) / "workspace"))
+    return {p.name: base64.b64encode(p.read_bytes()).decode() for p in graded_notebooks(workspace)
+            if not chapters or any(p.name.startswith(c) for c in chapters)}
+
+
+def give(name: str, data: str) -> None:
+    """One feedback file into ``workspace/feedback/`` (`kit workshop return`)."""
+    import base64
+    folder = Path(os.environ.get("KIT_WORKSPACE", Path(os.environ["HOME"]) / "workspace")) / "feedback"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / Path(name).name).write_bytes(base64.b64decode(data))
+
+
 def main(argv: list[str]) -> None:
+    import json
     if argv == ["--status"]:
-        import json
         print(json.dumps(status()))
+        return
+    if argv[:1] == ["--collect"]:
+        print(json.dumps(collect(argv[1:])))
+        return
+    if argv[:1] == ["--give"]:
+        give(*argv[1:])
         return
     from kitlib.learner.workspace import Workspace
     home = Path(os.environ["HOME"])

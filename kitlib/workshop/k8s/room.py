@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -222,6 +223,77 @@ def status(room: KubeRoom) -> list[dict]:
         rows.append(row or asdict(LearnerStatus(name, detail, False, "-", None, "-", 0, 0)))
         rows[-1]["learner"] = name
     return rows
+
+
+NOTEBOOK = re.compile(r"^[0-9]{2}-[A-Za-z0-9._-]+\.ipynb$")
+GIVE_LIMIT = 100_000            # bytes: one exec argument carries a feedback file
+
+
+def _running(room: KubeRoom) -> tuple[dict[str, str], list[str]]:
+    """({learner: their running server pod}, [learners with none])."""
+    pods, found, missing = learner_pods(room), {}, []
+    for name in sorted(room.learners):
+        pod = pods.get(name)
+        if pod is not None and pod.status.phase == "Running":
+            found[name] = pod.metadata.name
+        else:
+            missing.append(name)
+    return found, missing
+
+
+def collect(room: KubeRoom, chapters: list[str] | None = None, report=print) -> Path:
+    """Every running learner's graded chapters (or those named, by number) copied out of
+    their pod into ``<dir>/collected/<learner>/``, as `kit workshop collect` does on one
+    machine. What a pod sends is the learner's to shape: only plain notebook names are
+    written, inside the learner's folder."""
+    import base64
+    import shutil
+    target = room.path / "collected"
+    shutil.rmtree(target, ignore_errors=True)
+    running, missing = _running(room)
+    count = 0
+    for name, pod in running.items():
+        try:
+            out = exec_in(room, pod, ["python", "-m", "kitlib.workshop.k8s.learner", "--collect",
+                                      *(chapters or [])], timeout=120)
+            files = json.loads(out.strip().splitlines()[-1])
+        except Exception as exc:          # noqa: BLE001 - one learner's pod must not stop the room
+            report(f"{name}: nothing collected ({type(exc).__name__}: {exc})")
+            continue
+        for filename, data in files.items():
+            if not NOTEBOOK.match(str(filename)):
+                report(f"{name}: skipped {str(filename)[:60]!r} (not a chapter notebook's name)")
+                continue
+            (target / name).mkdir(parents=True, exist_ok=True)
+            (target / name / filename).write_bytes(base64.b64decode(data))
+            count += 1
+    report(f"collected {count} notebooks from {len(running)} learners into {target}")
+    if missing:
+        report(f"not collected (no server running): {', '.join(missing)}")
+    return target
+
+
+def give_back(room: KubeRoom, report=print) -> int:
+    """Each learner's feedback from ``<dir>/graded/feedback/<learner>/`` into their pod's
+    ``workspace/feedback/``."""
+    import base64
+    feedback = room.path / "graded" / "feedback"
+    if not feedback.exists():
+        raise KitError("nothing graded yet: run `kit workshop grade` first")
+    running, missing = _running(room)
+    given = 0
+    for name, pod in running.items():
+        for path in sorted((feedback / name).glob("*")) if (feedback / name).is_dir() else []:
+            if path.stat().st_size > GIVE_LIMIT:
+                report(f"{name}: {path.name} is over {GIVE_LIMIT} bytes; hand it over another way")
+                continue
+            exec_in(room, pod, ["python", "-m", "kitlib.workshop.k8s.learner", "--give", path.name,
+                                base64.b64encode(path.read_bytes()).decode()])
+            given += 1
+    report(f"returned {given} feedback files to {len(running)} learners' workspace/feedback/")
+    if missing:
+        report(f"not returned (no server running): {', '.join(missing)}")
+    return given
 
 
 def down(directory: Path, report=print) -> None:
