@@ -85,7 +85,8 @@ def cmd_return(args) -> int:
 
 
 def cmd_forward(args) -> int:
-    import os
+    import subprocess
+    import time
 
     from kitlib.errors import UsageError
     from kitlib.workshop.k8s.room import forward_command
@@ -94,7 +95,14 @@ def cmd_forward(args) -> int:
         raise UsageError(f"no room on a cluster in {args.dir} (made by `kit workshop up --on NAME`)")
     command = forward_command(kube_room, args.port)
     print(f"JupyterHub of the room: http://127.0.0.1:{args.port}/ (Ctrl-C stops the forward)", flush=True)
-    os.execv(command[0], command)
+    # kubectl port-forward follows one pod: when `up` replaces the hub's, forward again.
+    try:
+        while True:
+            subprocess.run(command)
+            print("the forward ended (the hub's pod was replaced?); forwarding again", flush=True)
+            time.sleep(2)
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_down(args) -> int:

@@ -11,7 +11,9 @@ import csv
 import json
 import os
 import re
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from kubernetes import client
 from kitlib.cluster.ports import loopback_ports
 from kitlib.workshop import grading
 from kitlib.workshop.k8s import room as k8s_room
-from kitlib.workshop.k8s.browser import Browser
+from kitlib.workshop.k8s.browser import Browser, wait_for_hub
 
 pytestmark = [pytest.mark.cluster, pytest.mark.skipif(
     os.environ.get("KIT_PROVIDER") != "kind", reason="pods on real nodes: runs in the kind pass of `./course test`")]
@@ -36,28 +38,22 @@ def room(tmp_path_factory, api):
     lines: list[str] = []
     made = k8s_room.up(directory, LEARNERS, "kit", memory_mb=1536, cpus=1.0, report=lines.append)
     [port] = loopback_ports(1)
-    forward = subprocess.Popen(k8s_room.forward_command(made, port), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    # What the instructor runs to open the hub here; it forwards again when the hub's pod changes.
+    forward = subprocess.Popen([sys.executable, "-m", "kitlib.cli", "workshop", "forward", "--dir",
+                                str(directory), "--port", str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(base + "hub/health", timeout=5).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline and forward.poll() is None, forward.stderr.read()
-            time.sleep(1)
+        wait_for_hub(base, forward)
         passwords = {row["login"]: row["password"] for row in csv.DictReader((directory / "credentials.csv").open())}
         browsers = {}
         for name in LEARNERS:
             browsers[name] = Browser(base)
             assert browsers[name].login(name, passwords[name]).ok
             browsers[name].start_server(name)
-        yield made, browsers, passwords, lines
+        yield made, browsers, passwords, lines, forward
     finally:
-        forward.terminate()
+        os.killpg(forward.pid, signal.SIGINT)
         forward.wait(10)
         k8s_room.down(directory, report=lines.append)
 
@@ -71,7 +67,7 @@ def _in_pod(made, name: str, script: str) -> str:
 
 
 def test_a_wrong_password_is_refused_and_a_learner_reaches_only_their_own_server(room):
-    made, browsers, passwords, _ = room
+    made, browsers, passwords, *_ = room
     stranger = Browser(browsers["ada"].base)
     stranger.login("ada", passwords["bob"])
     assert "/hub/login?" in stranger.get("user/ada/lab").url
@@ -146,6 +142,31 @@ def test_a_learners_notebooks_and_cluster_outlive_their_server(room):
                   "print(pathlib.Path('/home/kit/workspace/mine.txt').read_text(),"
                   " client.CoreV1Api(api_client(kubeconfig_path())).read_namespace('kept').metadata.name)")
     assert out.split() == ["kept", "kept"], out
+
+
+def test_a_learner_added_later_replaces_the_hub_and_keeps_everyones_login_and_server(room):
+    made, browsers, _, lines, forward = room
+    servers = {name: _pod(made, name) for name in LEARNERS}
+    k8s_room.up(made.path, [*LEARNERS, "cy"], "kit", report=lines.append)
+    wait_for_hub(browsers["ada"].base, forward)
+    for name in LEARNERS:        # no new login, no restart: the hub's state lives on a claim
+        # (the new hub answers before it has put the running servers' routes back)
+        deadline, answer = time.monotonic() + 60, None
+        while time.monotonic() < deadline:
+            answer = browsers[name].get(f"user/{name}/api/status")
+            if answer.status_code == 200 and answer.url.endswith(f"/user/{name}/api/status"):
+                break
+            time.sleep(2)
+        assert answer.status_code == 200 and answer.url.endswith(f"/user/{name}/api/status"), \
+            (name, answer.status_code, answer.url, answer.text[:300])
+    assert {name: _pod(made, name) for name in LEARNERS} == servers
+    passwords = {row["login"]: row["password"] for row in csv.DictReader((made.path / "credentials.csv").open())}
+    newcomer = requests.Session()            # logs in (to the hub's home: no server started)
+    newcomer.get(browsers["ada"].base + "hub/login")
+    answer = newcomer.post(browsers["ada"].base + "hub/login?next=%2Fhub%2Fhome", allow_redirects=False,
+                           data={"username": "cy", "password": passwords["cy"],
+                                 "_xsrf": newcomer.cookies.get("_xsrf", "")})
+    assert answer.status_code == 302 and answer.headers["location"].endswith("/hub/home"), answer.text
 
 
 # Run in ada's pod: her chapter 0 with the instructor's answer in each solution cell.

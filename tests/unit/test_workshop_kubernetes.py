@@ -89,3 +89,13 @@ def test_down_without_a_room_says_so(tmp_path):
 def test_collect_writes_only_plain_chapter_names_a_pod_sends(name, kept):
     """A learner's pod decides what it sends; only a plain chapter notebook name is written."""
     assert bool(k8s_room.NOTEBOOK.match(name)) is kept
+
+
+def test_the_hubs_database_and_cookie_secret_outlive_its_pod():
+    spec = manifests.hub_deployment("img", "Never", None)["spec"]["template"]["spec"]
+    [state] = [v for v in spec["volumes"] if v["name"] == "state"]
+    assert state == {"name": "state", "persistentVolumeClaim": {"claimName": "hub-state"}}
+    assert {"name": "state", "mountPath": "/srv/hub"} in spec["containers"][0]["volumeMounts"]
+    assert spec["containers"][0]["workingDir"] == "/srv/hub"      # jupyterhub.sqlite, cookie secret
+    assert "storageClassName" not in manifests.hub_state_claim()["spec"]
+    assert manifests.hub_state_claim("fast")["spec"]["storageClassName"] == "fast"

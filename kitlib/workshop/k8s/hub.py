@@ -62,7 +62,9 @@ def configure(c, room_dir: str) -> None:
     k.notebook_dir = f"{HOME}/workspace"
     k.default_url = "/lab/tree/00-setup.ipynb"
     k.mem_limit = f"{settings['memory_mb']}M"
-    k.mem_guarantee = f"{settings['memory_mb'] // 2}M"
+    # Requests equal to the limit: a room too big for the cluster leaves a server Pending,
+    # with the scheduler's reason, instead of learners' kernels killed for memory later.
+    k.mem_guarantee = k.mem_limit
     k.cpu_limit, k.cpu_guarantee = float(settings["cpus"]), 0.1
     k.storage_pvc_ensure = True
     k.pvc_name_template = "home-{username}"

@@ -4,6 +4,7 @@ removes the room; nothing here reaches outside it.
 
     hub (ServiceAccount, Role, RoleBinding)   what KubeSpawner may do: learners' pods, claims
     room (Secret)                             the roster (hashed passwords) and the settings
+    hub-state (PersistentVolumeClaim)         the hub's database and cookie secret
     hub (Deployment, Service)                 JupyterHub and its proxy; :8000 for browsers,
                                               :8081 the hub's API for learners' servers
     learners (NetworkPolicy)                  a learner's server takes connections from the
@@ -83,10 +84,18 @@ def hub_deployment(image: str, pull: str, node: str | None) -> dict:
                                      {"name": "state", "mountPath": "/srv/hub"}],
                 }],
                 "volumes": [{"name": "room", "secret": {"secretName": "room", "defaultMode": 0o440}},
-                            {"name": "state", "emptyDir": {}}],
+                            {"name": "state", "persistentVolumeClaim": {"claimName": "hub-state"}}],
             }},
         },
     }
+
+
+def hub_state_claim(storage_class: str = "") -> dict:
+    """The hub's database and cookie secret: kept when the hub's pod is replaced (a new
+    roster, a node drained), so learners stay logged in and their running servers known."""
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "hub-state"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
+                     **({"storageClassName": storage_class} if storage_class else {})}}
 
 
 def hub_service(service_type: str = "ClusterIP") -> dict:

@@ -167,7 +167,7 @@ def up(directory: Path, names: list[str], cluster: str, *, image: str | None = N
     version = hashlib.sha256(b"".join(files.values())).hexdigest()[:12]
     hub["spec"]["template"]["metadata"]["annotations"] = {"kitlib/room-version": version}
     report(f"room {room.namespace} on {cluster!r}: {len(room.learners)} learners")
-    kube.apply(api, [mf.room_secret(files), *mf.hub_access(), hub,
+    kube.apply(api, [mf.room_secret(files), *mf.hub_access(), mf.hub_state_claim(room.storage_class), hub,
                      mf.hub_service(room.service_type), mf.learners_policy()], room.namespace)
     _wait_for_hub(api, room, report)
     report(f"logins: {room.path / CREDENTIALS}\nopen it from this machine: "
@@ -203,26 +203,25 @@ def exec_in(room: KubeRoom, pod: str, command: list[str], timeout: float = 60) -
 
 def status(room: KubeRoom) -> list[dict]:
     """`kit workshop status` for the room: each learner's row read inside their pod."""
+    from concurrent.futures import ThreadPoolExecutor
+    pods = learner_pods(room)
+    with ThreadPoolExecutor(max_workers=8) as pool:     # about 2 s a pod, asked at once
+        return list(pool.map(lambda name: _status_row(room, name, pods.get(name)), sorted(room.learners)))
+
+
+def _status_row(room: KubeRoom, name: str, pod) -> dict:
+    """One learner's row, read inside their pod (``learner.py --status``)."""
     from kitlib.workshop.status import LearnerStatus
-    pods, rows = learner_pods(room), []
-    for name in sorted(room.learners):
-        pod = pods.get(name)
-        ready = pod is not None and pod.status.phase == "Running" and all(
-            s.ready for s in pod.status.container_statuses or [])
-        row = None
-        if ready:
-            try:
-                out = exec_in(room, pod.metadata.name, ["python", "-m", "kitlib.workshop.k8s.learner",
-                                                        "--status"])
-                row = json.loads(out.strip().splitlines()[-1])
-            except Exception as exc:         # noqa: BLE001 - one learner's pod must not hide the room
-                row = None
-                detail = f"no answer from the pod ({type(exc).__name__})"
-        else:
-            detail = "no server" if pod is None else f"server pod {pod.status.phase}"
-        rows.append(row or asdict(LearnerStatus(name, detail, False, "-", None, "-", 0, 0)))
-        rows[-1]["learner"] = name
-    return rows
+    ready = pod is not None and pod.status.phase == "Running" and all(
+        s.ready for s in pod.status.container_statuses or [])
+    detail = "no server" if pod is None else f"server pod {pod.status.phase}"
+    if ready:
+        try:
+            out = exec_in(room, pod.metadata.name, ["python", "-m", "kitlib.workshop.k8s.learner", "--status"])
+            return dict(json.loads(out.strip().splitlines()[-1]), learner=name)
+        except Exception as exc:         # noqa: BLE001 - one learner's pod must not hide the room
+            detail = f"no answer from the pod ({type(exc).__name__})"
+    return asdict(LearnerStatus(name, detail, False, "-", None, "-", 0, 0))
 
 
 NOTEBOOK = re.compile(r"^[0-9]{2}-[A-Za-z0-9._-]+\.ipynb$")
