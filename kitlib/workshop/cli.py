@@ -51,7 +51,12 @@ def cmd_status(args) -> int:
 
 def cmd_reset(args) -> int:
     from kitlib.workshop import lifecycle
-    lifecycle.reset(_room_dir(args), args.learner)
+    kube_room = _kube_room(args)
+    if kube_room is not None:
+        from kitlib.workshop.k8s import room
+        room.reset(kube_room, args.learner)
+    else:
+        lifecycle.reset(_room_dir(args), args.learner)
     return 0
 
 

@@ -169,6 +169,21 @@ def test_a_learner_added_later_replaces_the_hub_and_keeps_everyones_login_and_se
     assert answer.status_code == 302 and answer.headers["location"].endswith("/hub/home"), answer.text
 
 
+NAMESPACES = ("from kitlib.kube import api_client, kubeconfig_path\nfrom kubernetes import client\n"
+              "core = client.CoreV1Api(api_client(kubeconfig_path()))\n")
+
+
+def test_reset_gives_one_learner_a_fresh_cluster_and_leaves_the_other_alone(room):
+    made, *_ = room
+    for name in LEARNERS:
+        _in_pod(made, name, NAMESPACES + "core.create_namespace({'metadata': {'name': 'mine'}})")
+    k8s_room.reset(made, "bob", report=lambda s: None)
+    listing = NAMESPACES + "import os\nprint(sorted(n.metadata.name for n in core.list_namespace().items)," \
+                           " os.path.exists('/home/kit/workspace/00-setup.ipynb'))"
+    assert "'mine'" not in _in_pod(made, "bob", listing) and "True" in _in_pod(made, "bob", listing)
+    assert "'mine'" in _in_pod(made, "ada", listing)
+
+
 # Run in ada's pod: her chapter 0 with the instructor's answer in each solution cell.
 SOLVE_CHAPTER_0 = """
 from kitlib.grading import nbmeta as m

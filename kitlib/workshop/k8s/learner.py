@@ -69,8 +69,19 @@ def give(name: str, data: str) -> None:
     (folder / Path(name).name).write_bytes(base64.b64decode(data))
 
 
+def reset() -> None:
+    """A fresh cluster for this learner (`kit workshop reset`): theirs removed with its state,
+    a new one started; their notebooks stay."""
+    kit = [sys.executable, "-m", "kitlib.cli"]
+    subprocess.run([*kit, "down"], check=True, timeout=UP_TIMEOUT)
+    subprocess.run([*kit, "up", "--provider", "kwok"], check=True, timeout=UP_TIMEOUT)
+
+
 def main(argv: list[str]) -> None:
     import json
+    if argv == ["--reset"]:
+        reset()
+        return
     if argv == ["--status"]:
         print(json.dumps(status()))
         return

@@ -295,6 +295,24 @@ def give_back(room: KubeRoom, report=print) -> int:
     return given
 
 
+def reset(room: KubeRoom, name: str, report=print) -> None:
+    """A fresh cluster for one learner, made inside their running server's pod (their
+    notebooks stay); nobody else is touched."""
+    from kitlib.errors import UsageError
+    if name not in room.learners:
+        raise UsageError(f"no learner {name!r} in this room; `kit workshop status` lists them")
+    running, _ = _running(room)
+    if name not in running:
+        raise KitError(f"{name} has no server running: their cluster lives in it. It starts when "
+                       "they log in; reset it then")
+    report(f"{name}: removing their cluster and starting a fresh one in their pod")
+    out = exec_in(room, running[name], ["python", "-m", "kitlib.workshop.k8s.learner", "--reset"],
+                  timeout=600)
+    if "ready:" not in out:
+        raise KitError(f"{name}: the fresh cluster did not start:\n{out[-1500:]}")
+    report(f"{name}: a fresh cluster is running")
+
+
 def down(directory: Path, report=print) -> None:
     """Delete the room's namespace (hub, learners' pods and claims) and the room's files
     here; collected/ and graded/ stay."""

@@ -99,3 +99,10 @@ def test_the_hubs_database_and_cookie_secret_outlive_its_pod():
     assert spec["containers"][0]["workingDir"] == "/srv/hub"      # jupyterhub.sqlite, cookie secret
     assert "storageClassName" not in manifests.hub_state_claim()["spec"]
     assert manifests.hub_state_claim("fast")["spec"]["storageClassName"] == "fast"
+
+
+def test_reset_names_a_learner_of_the_room(tmp_path):
+    from kitlib.errors import UsageError
+    room = k8s_room.KubeRoom(str(tmp_path), "kind-a", "kit-workshop-x", learners={"ada": "h"})
+    with pytest.raises(UsageError, match="no learner 'zed' in this room"):
+        k8s_room.reset(room, "zed", report=lambda s: None)
