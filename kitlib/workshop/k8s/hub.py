@@ -21,6 +21,7 @@ SETTINGS = "settings.json"
 HOME = "/home/kit"
 PROXY_API_PORT = 8001
 START_TIMEOUT = 300         # the learner's cluster starts before the server answers
+HOME_SIZE = "2Gi"           # a learner's claim: workspace and cluster state
 
 
 def learner_environment() -> dict[str, str]:
@@ -53,7 +54,7 @@ def configure(c, room_dir: str) -> None:
     k.component_label = mf.LEARNER_COMPONENT
     k.uid = k.gid = k.fs_gid = mf.UID
     k.allow_privilege_escalation = False
-    k.container_security_context = mf.learner_security()
+    k.container_security_context = mf.restricted()
     k.automount_service_account_token = False
     k.extra_pod_config = {"enableServiceLinks": False}
     k.cmd = ["python", "-m", "kitlib.workshop.k8s.learner"]
@@ -68,7 +69,7 @@ def configure(c, room_dir: str) -> None:
     k.cpu_limit, k.cpu_guarantee = float(settings["cpus"]), 0.1
     k.storage_pvc_ensure = True
     k.pvc_name_template = "home-{username}"
-    k.storage_capacity = settings.get("storage", "2Gi")
+    k.storage_capacity = HOME_SIZE
     if settings.get("storage_class"):
         k.storage_class = settings["storage_class"]
     k.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "home-{username}"}}]

@@ -23,6 +23,14 @@ IMAGE_CACHE = Path("/opt/kit-cache")
 UP_TIMEOUT = 300
 
 
+def _workspace() -> Path:
+    return Path(os.environ.get("KIT_WORKSPACE", Path(os.environ["HOME"]) / "workspace"))
+
+
+def _kit(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kitlib.cli", *args], check=check, timeout=UP_TIMEOUT)
+
+
 def link_tools(image_cache: Path, own_cache: Path) -> None:
     """The image's tools, read-only, seen from the learner's own (writable) cache."""
     for entry in sorted((image_cache / "tools").iterdir()) if (image_cache / "tools").is_dir() else []:
@@ -56,15 +64,14 @@ def collect(chapters: list[str]) -> dict[str, str]:
     import base64
 
     from kitlib.grading.release import graded_notebooks
-    workspace = Path(os.environ.get("KIT_WORKSPACE", Path(os.environ["HOME"]) / "workspace"))
-    return {p.name: base64.b64encode(p.read_bytes()).decode() for p in graded_notebooks(workspace)
+    return {p.name: base64.b64encode(p.read_bytes()).decode() for p in graded_notebooks(_workspace())
             if not chapters or any(p.name.startswith(c) for c in chapters)}
 
 
 def give(name: str, data: str) -> None:
     """One feedback file into ``workspace/feedback/`` (`kit workshop return`)."""
     import base64
-    folder = Path(os.environ.get("KIT_WORKSPACE", Path(os.environ["HOME"]) / "workspace")) / "feedback"
+    folder = _workspace() / "feedback"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / Path(name).name).write_bytes(base64.b64decode(data))
 
@@ -72,9 +79,8 @@ def give(name: str, data: str) -> None:
 def reset() -> None:
     """A fresh cluster for this learner (`kit workshop reset`): theirs removed with its state,
     a new one started; their notebooks stay."""
-    kit = [sys.executable, "-m", "kitlib.cli"]
-    subprocess.run([*kit, "down"], check=True, timeout=UP_TIMEOUT)
-    subprocess.run([*kit, "up", "--provider", "kwok"], check=True, timeout=UP_TIMEOUT)
+    _kit("down", check=True)
+    _kit("up", "--provider", "kwok", check=True)
 
 
 def main(argv: list[str]) -> None:
@@ -97,11 +103,10 @@ def main(argv: list[str]) -> None:
     # 7's lab is seeded from it, as each learner's system user does on one machine).
     os.environ["USER"] = os.environ["LOGNAME"] = os.environ.get("JUPYTERHUB_USER", "kit")
     link_tools(IMAGE_CACHE, Path(os.environ.get("KIT_CACHE_DIR", home / ".cache" / "kitlib")))
-    Workspace(Path(os.environ.get("KIT_WORKSPACE", home / "workspace")), REPO_DIR / "chapters").sync()
+    Workspace(_workspace(), REPO_DIR / "chapters").sync()
     print("starting this learner's cluster (kit up --provider kwok)", flush=True)
     try:
-        up = subprocess.run([sys.executable, "-m", "kitlib.cli", "up", "--provider", "kwok"],
-                            timeout=UP_TIMEOUT)
+        up = _kit("up", "--provider", "kwok")
         if up.returncode != 0:
             print(f"kit up failed ({up.returncode}); the server starts anyway", flush=True)
     except subprocess.TimeoutExpired:

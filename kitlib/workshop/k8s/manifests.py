@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 
 HUB_LABELS = {"app.kubernetes.io/name": "kit-workshop", "app.kubernetes.io/component": "hub"}
+HUB_SELECTOR = ",".join(f"{key}={value}" for key, value in HUB_LABELS.items())
+ROOM_LABEL = "kitlib/workshop-room"    # on the namespaces the kit made for rooms
 LEARNER_COMPONENT = "learner"          # KubeSpawner's component label on learners' pods
 UID = 1000                             # hub and learners run as this user, never as root
 PUBLIC_PORT, API_PORT, SERVER_PORT = 8000, 8081, 8888
@@ -23,7 +25,7 @@ ROOM_MOUNT = "/etc/kit-room"
 
 def namespace(name: str, room_label: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": name, "labels": {"kitlib/workshop-room": room_label}}}
+            "metadata": {"name": name, "labels": {ROOM_LABEL: room_label}}}
 
 
 def room_secret(files: dict[str, bytes]) -> dict:
@@ -48,7 +50,7 @@ def hub_access() -> list[dict]:
     ]
 
 
-def _restricted() -> dict:
+def restricted() -> dict:
     """A container that runs as an ordinary user with no privileges to gain: what the
     Pod Security Standards call restricted."""
     return {"runAsUser": UID, "runAsGroup": UID, "runAsNonRoot": True,
@@ -79,7 +81,7 @@ def hub_deployment(image: str, pull: str, node: str | None) -> dict:
                                        "periodSeconds": 2},
                     "resources": {"requests": {"cpu": "100m", "memory": "256Mi"},
                                   "limits": {"memory": "1Gi"}},
-                    "securityContext": _restricted(),
+                    "securityContext": restricted(),
                     "volumeMounts": [{"name": "room", "mountPath": ROOM_MOUNT, "readOnly": True},
                                      {"name": "state", "mountPath": "/srv/hub"}],
                 }],
@@ -113,6 +115,3 @@ def learners_policy() -> dict:
                      "ingress": [{"from": [{"podSelector": {"matchLabels": HUB_LABELS}}],
                                   "ports": [{"port": SERVER_PORT}]}]}}
 
-
-def learner_security() -> dict:
-    return _restricted()

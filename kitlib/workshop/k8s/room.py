@@ -25,7 +25,6 @@ from kitlib.workshop.room import Learner, Room, append_credentials, hash_passwor
 
 ROOM_FILE = "kube-room.json"
 CREDENTIALS = "credentials.csv"
-ROOM_LABEL = "kitlib/workshop-room"
 HUB_READY_TIMEOUT = 300
 
 
@@ -90,7 +89,7 @@ def _claim_namespace(api, room: KubeRoom) -> None:
             raise
         core.create_namespace(mf.namespace(room.namespace, room.path.name or "room"))
         return
-    if ROOM_LABEL not in (found.metadata.labels or {}):
+    if mf.ROOM_LABEL not in (found.metadata.labels or {}):
         raise KitError(f"namespace {room.namespace} exists and is not a room the kit made; "
                        "it is left alone (choose another --dir)")
     if found.status.phase == "Terminating":
@@ -120,7 +119,7 @@ def _wait_for_hub(api, room: KubeRoom, report) -> None:
                 and (dep.status.replicas or 0) == 1:
             report("JupyterHub is ready")
             return
-        pods = core.list_namespaced_pod(room.namespace, label_selector="app.kubernetes.io/component=hub").items
+        pods = core.list_namespaced_pod(room.namespace, label_selector=mf.HUB_SELECTOR).items
         trouble = image_trouble(pods)
         if trouble:
             raise KitError(f"the hub's pod cannot get the course image ({trouble})")
@@ -133,7 +132,7 @@ def _wait_for_hub(api, room: KubeRoom, report) -> None:
             said = phase
         time.sleep(2)
     raise KitError(f"JupyterHub was not ready within {HUB_READY_TIMEOUT}s: "
-                   f"kubectl -n {room.namespace} describe pod -l app.kubernetes.io/component=hub")
+                   f"kubectl -n {room.namespace} describe pod -l {mf.HUB_SELECTOR}")
 
 
 def up(directory: Path, names: list[str], cluster: str, *, image: str | None = None,
